@@ -1,0 +1,26 @@
+# Two set-up commands: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test docs clean
+
+$(STAMP): pyproject.toml plugins/medcnn-example/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e plugins/medcnn-example
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/medcnn demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache

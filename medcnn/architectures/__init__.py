@@ -1,0 +1,63 @@
+"""Built-in architectures, registered through the ``register_architectures`` hook.
+
+Each factory ``factory(input_shape, **params)`` returns a ``keras.Model`` mapping
+images of shape ``(height, width, channels)`` (any number of channels) to features:
+no classification head and no softmax; the estimator adds them. The models use the
+functional API and built-in Keras layers only, so they save to and load from the
+``.keras`` format with ``safe_mode=True``.
+
+Names available in ``CNNClassifier(architecture=...)`` (``min_size`` is the
+smallest image side accepted with the default parameters):
+
+``workshop_cnn`` (min_size 12)
+    The IDC workshop network: three 3x3 convolutions, a 512-unit dense layer.
+``lenet5`` (min_size 12)
+    LeNet-5 without its output layer (84 features).
+``mnist_cnn`` (min_size 4)
+    The TensorFlow MNIST tutorial CNN: two 5x5 convolutions, a 1024-unit dense layer.
+``usf_arch1`` (min_size 1)
+    Small CNN with LeakyReLU and L2-regularized dense layers (8 features).
+``usf_arch2`` (min_size 1)
+    ``usf_arch1`` with an LSTM reading the 128-d dense output as 16 steps x 8 features.
+``vgg_small`` (min_size 8)
+    VGG-style blocks of two 3x3 convolutions; returns a feature map.
+``resnet18`` (min_size 1)
+    ResNet-18 with a CIFAR-style stem for images under 64 pixels; returns a feature map.
+
+This module does not import Keras or TensorFlow; the factories do when called.
+"""
+
+from medcnn.hookspecs import hookimpl
+
+from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,
+                       lenet5, mnist_cnn, vgg_small, workshop_cnn)
+from ._resnet import RESNET_MIN_SIZE, resnet18
+from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2
+
+__all__ = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
+           "resnet18"]
+
+
+@hookimpl
+def register_architectures(register):
+    register("workshop_cnn", workshop_cnn,
+             description="IDC workshop CNN: 3 conv layers, dense 512 (features)",
+             min_size=WORKSHOP_MIN_SIZE, output_rank=2)
+    register("lenet5", lenet5,
+             description="LeNet-5: 2 conv + avg-pool layers, dense 120-84 (features)",
+             min_size=LENET5_MIN_SIZE, output_rank=2)
+    register("mnist_cnn", mnist_cnn,
+             description="TensorFlow MNIST tutorial CNN: 2 conv 5x5 layers, dense 1024 (features)",
+             min_size=MNIST_MIN_SIZE, output_rank=2)
+    register("usf_arch1", usf_arch1,
+             description="USF arch. 1: 2 conv + LeakyReLU, L2 dense 128-8 (features)",
+             min_size=USF_MIN_SIZE, output_rank=2)
+    register("usf_arch2", usf_arch2,
+             description="USF arch. 2: 2 conv + LeakyReLU, dense 128 reshaped 16x8, LSTM(8) (features)",
+             min_size=USF_MIN_SIZE, output_rank=2)
+    register("vgg_small", vgg_small,
+             description="Small VGG: blocks of two 3x3 convs + max-pool, 32-64-128 filters (feature map)",
+             min_size=VGG_MIN_SIZE, output_rank=4)
+    register("resnet18", resnet18,
+             description="ResNet-18, CIFAR-style stem below 64 px (feature map)",
+             min_size=RESNET_MIN_SIZE, output_rank=4)

@@ -1,0 +1,114 @@
+"""Reading image files through the registered readers, and channel conversion."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from medcnn.exceptions import ImageReadError
+
+__all__ = ["read_image", "to_channels"]
+
+# ITU-R BT.601 luma weights, as Pillow's convert("L") uses.
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def read_image(path) -> np.ndarray:
+    """Read one image file with the reader registered for its suffix.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Image file; its suffix (``.png``, ``.dcm``, ...) picks the reader.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, w)`` or ``(h, w, c)``.
+
+    Raises
+    ------
+    ImageReadError
+        If no reader handles the suffix, or the reader fails; names the file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> Image.fromarray(np.full((3, 3), 7, np.uint8)).save(path)
+    >>> read_image(path).shape
+    (3, 3)
+    """
+    from medcnn.registry import image_readers
+
+    suffix = Path(os.fspath(path)).suffix.lower().lstrip(".")
+    if suffix not in image_readers:
+        raise ImageReadError(
+            f"No image reader for {os.fspath(path)!r} (suffix {('.' + suffix) if suffix else 'none'!r}). "
+            f"Readers exist for: {', '.join('.' + n for n in image_readers.names())}. "
+            "Convert the file or install a plugin that reads this format."
+        )
+    try:
+        image = np.asarray(image_readers.get(suffix).factory(path))
+    except ImageReadError:
+        raise
+    except Exception as exc:
+        raise ImageReadError(
+            f"Cannot read image file {os.fspath(path)!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if image.ndim not in (2, 3) or image.size == 0:
+        raise ImageReadError(
+            f"The reader for .{suffix} returned an array of shape {image.shape} for "
+            f"{os.fspath(path)!r}; expected (h, w) or (h, w, c)."
+        )
+    return image
+
+
+def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """Bring an ``(h, w)`` or ``(h, w, c)`` image to ``channels`` channels.
+
+    The rule: grayscale is repeated to make RGB; RGB becomes grayscale by ITU-R
+    BT.601 luma; an alpha channel (c = 2 or 4) is dropped. Other conversions raise.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(h, w)`` or ``(h, w, c)``.
+    channels : int
+        Wanted channel count.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, w, channels)``, integer images keep their dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_channels(np.zeros((2, 2), np.uint8), 3).shape
+    (2, 2, 3)
+    >>> to_channels(np.zeros((2, 2, 4), np.uint8), 1).shape
+    (2, 2, 1)
+    """
+    if image.ndim == 2:
+        image = image[..., np.newaxis]
+    have = image.shape[-1]
+    if have in (2, 4):  # gray+alpha, RGB+alpha
+        image = image[..., : have - 1]
+        have -= 1
+    if have == channels:
+        return image
+    if have == 1:
+        return np.repeat(image, channels, axis=-1)
+    if have == 3 and channels == 1:
+        gray = image.astype(np.float32) @ _LUMA
+        if np.issubdtype(image.dtype, np.integer):
+            gray = np.round(gray).astype(image.dtype)
+        return gray[..., np.newaxis]
+    raise ValueError(
+        f"Cannot convert an image with {image.shape[-1]} channels to {channels} channels; "
+        "supported: 1 <-> 3 channels, alpha dropped."
+    )

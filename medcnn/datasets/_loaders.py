@@ -1,0 +1,153 @@
+"""Built-in dataset loaders and the object they return."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from medcnn.hookspecs import hookimpl
+
+__all__ = ["ImageDataset", "load_directory", "load"]
+
+
+@dataclass
+class ImageDataset:
+    """Images with labels, as every loader returns them.
+
+    Attributes
+    ----------
+    X : numpy.ndarray
+        1-D array of file paths (or an image array for in-memory data).
+    y : numpy.ndarray
+        Labels, one per image.
+    groups : numpy.ndarray or None
+        Patient or subject IDs, one per image, for group-aware splitting.
+    target_names : list of str
+        The class names, sorted.
+    source : str
+        Where the data came from.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray | None = None
+    target_names: list = field(default_factory=list)
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def describe(self) -> str:
+        """A short summary: size, classes with counts, groups.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ds = ImageDataset(np.array(["a.png", "b.png"]), np.array([0, 1]), target_names=["0", "1"])
+        >>> print(ds.describe().splitlines()[0])
+        2 images, 2 classes
+        """
+        counts = Counter(self.y.tolist())
+        lines = [f"{len(self)} images, {len(counts)} classes"]
+        for name in sorted(counts, key=str):
+            lines.append(f"  {name}: {counts[name]} ({counts[name] / max(len(self), 1):.1%})")
+        if self.groups is not None:
+            lines.append(f"  groups: {len(np.unique(self.groups))}")
+        if self.source:
+            lines.append(f"  source: {self.source}")
+        return "\n".join(lines)
+
+
+def load_directory(source, split=None, suffixes=None) -> ImageDataset:
+    """Load a class-per-folder tree: ``source/[split/]<class>/<image files>``.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Root folder.
+    split : str, optional
+        Sub-folder to use (``"train"``, ``"Valid"``...), for trees that hold splits.
+    suffixes : iterable of str, optional
+        File suffixes to take; defaults to every suffix an image reader is registered for.
+
+    Returns
+    -------
+    ImageDataset
+        Paths sorted by class then file name; ``y`` holds the folder names.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> root = tempfile.mkdtemp()
+    >>> for label in ("benign", "malignant"):
+    ...     os.makedirs(os.path.join(root, label))
+    ...     Image.fromarray(np.zeros((8, 8), np.uint8)).save(os.path.join(root, label, "a.png"))
+    >>> load_directory(root).target_names
+    ['benign', 'malignant']
+    """
+    root = Path(os.fspath(source))
+    if split is not None:
+        root = root / split
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"Dataset folder {str(root)!r} does not exist or is not a folder; expected "
+            "<root>/<class name>/<image files>."
+        )
+    if suffixes is None:
+        from medcnn.registry import image_readers
+
+        suffixes = image_readers.names()
+    suffixes = {"." + s.lower().lstrip(".") for s in suffixes}
+    paths, labels = [], []
+    class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    for class_dir in class_dirs:
+        files = sorted(p for p in class_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+        paths += [str(p) for p in files]
+        labels += [class_dir.name] * len(files)
+    if not paths:
+        raise ValueError(
+            f"No image files found under {str(root)!r}: expected class folders "
+            f"(e.g. {str(root / '0')!r}) holding files with suffixes {sorted(suffixes)}. "
+            f"Folders seen: {[d.name for d in class_dirs] or 'none'}."
+        )
+    y = np.asarray(labels)
+    return ImageDataset(np.asarray(paths), y, None, sorted(set(labels)), str(root))
+
+
+def load(loader: str, source, **params) -> ImageDataset:
+    """Load a dataset with a registered loader.
+
+    Parameters
+    ----------
+    loader : str
+        Registered loader name (``"directory"``; plugins add more).
+    source : str or os.PathLike
+        What to load (folder, file).
+    **params
+        Passed to the loader.
+
+    Returns
+    -------
+    ImageDataset
+
+    Examples
+    --------
+    >>> from medcnn.datasets import load
+    >>> load("no-such-loader", ".")
+    Traceback (most recent call last):
+    ...
+    medcnn.exceptions.UnknownNameError: Unknown dataset loader 'no-such-loader'. Available: ...
+    """
+    from medcnn.registry import dataset_loaders
+
+    return dataset_loaders.get(loader).factory(source, **params)
+
+
+@hookimpl
+def register_dataset_loaders(register):
+    register("directory", load_directory, description="Class-per-folder tree: root/<class>/<images>")

@@ -1,0 +1,92 @@
+"""Built-in image readers (Pillow): PNG, JPEG, BMP and TIFF.
+
+Readers return the image as stored: ``(h, w)`` for grayscale (8- or 16-bit),
+``(h, w, 3)`` for RGB and ``(h, w, 4)`` for RGBA. Palette images are expanded to
+RGB (RGBA when the palette has transparency); CMYK and YCbCr become RGB; 1-bit
+images become 8-bit grayscale. The estimators then bring every image to the
+network's channel count (see :func:`medcnn.datasets.to_channels`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from medcnn.exceptions import ImageReadError
+from medcnn.hookspecs import hookimpl
+
+__all__ = ["read_with_pillow", "PILLOW_SUFFIXES"]
+
+PILLOW_SUFFIXES = ("png", "jpg", "jpeg", "bmp", "tif", "tiff")
+
+_GRAY_MODES = {"1": "L", "L": None, "I;16": None, "I;16B": None, "I;16L": None, "I": None, "F": None}
+
+
+def read_with_pillow(path) -> np.ndarray:
+    """Read a PNG, JPEG, BMP or TIFF file into a numpy array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The image file.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, w)`` grayscale (uint8, uint16, int32 or float32 as stored),
+        ``(h, w, 3)`` RGB or ``(h, w, 4)`` RGBA, uint8.
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing, is not an image, or is truncated; the message names it.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> path = os.path.join(tempfile.mkdtemp(), "patch.png")
+    >>> Image.fromarray(np.zeros((4, 5, 3), np.uint8)).save(path)
+    >>> read_with_pillow(path).shape
+    (4, 5, 3)
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = os.fspath(path)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return _to_array(image)
+    except FileNotFoundError:
+        raise ImageReadError(f"Image file not found: {path!r}. Check the path.") from None
+    except IsADirectoryError:
+        raise ImageReadError(f"Expected an image file but {path!r} is a directory.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageReadError(
+            f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}. The file is empty, "
+            "truncated or not a PNG/JPEG/BMP/TIFF image; replace or remove it."
+        ) from exc
+
+
+def _to_array(image) -> np.ndarray:
+    mode = image.mode
+    if mode in _GRAY_MODES:
+        if _GRAY_MODES[mode]:
+            image = image.convert(_GRAY_MODES[mode])
+        array = np.asarray(image)
+        return array.astype(np.uint16) if array.dtype.byteorder == ">" else array
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    elif mode == "LA":
+        image = image.convert("L")
+    elif mode not in ("RGB", "RGBA"):
+        image = image.convert("RGB")
+    return np.asarray(image)
+
+
+@hookimpl
+def register_image_readers(register):
+    for suffix in PILLOW_SUFFIXES:
+        register(suffix, read_with_pillow, description=f".{suffix} files via Pillow")

@@ -1,0 +1,362 @@
+"""CNNClassifier: a convolutional network as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+import gc
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ._inputs import RESIZE_MODES, ImageSpec, resize_images, to_images
+from ._persistence import model_from_bytes, model_to_bytes, save_estimator
+from ._training import build_augmenters, resolve_architecture, seeded, training_dataset
+
+__all__ = ["CNNClassifier"]
+
+_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_")
+
+
+class CNNClassifier(ClassifierMixin, BaseEstimator):
+    """Convolutional neural network classifier for medical images.
+
+    The network is ``standardise -> architecture -> [global average pooling] ->
+    dense softmax``; the architecture is any registered name (see ``medcnn plugins``)
+    or a callable ``(input_shape, **params) -> keras.Model`` mapping images to features.
+
+    Parameters
+    ----------
+    architecture : str or callable, default="workshop_cnn"
+        Registered architecture name, or a factory.
+    architecture_params : dict, optional
+        Keyword parameters for the architecture factory.
+    image_size : int or (int, int), optional
+        Network input size. Default: the image size seen in ``fit`` (the most
+        common one for file paths), raised to the architecture's ``min_size``.
+    image_shape : tuple, optional
+        ``(h, w)`` or ``(h, w, c)`` of the rows of a 2-D X of flattened images.
+        Without it, each row of a 2-D X is a one-pixel-high strip.
+    resize_mode : {"resize", "pad"}, default="resize"
+        How images whose size differs from the input size are brought to it:
+        bilinear resize, or centred zero padding (centre crop where larger).
+    epochs : int, default=10
+    batch_size : int, default=32
+    learning_rate : float, default=1e-3
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        A Keras optimizer name or instance (instances are copied from their config,
+        with ``learning_rate`` applied).
+    validation_fraction : float, default=0.0
+        Share of the training data held out (stratified) to report validation
+        loss each epoch; 0 disables it.
+    early_stopping : False or int, default=False
+        Patience in epochs; stops when the monitored loss (validation loss if
+        ``validation_fraction > 0``, else training loss) stops improving and
+        restores the best weights.
+    class_weight : None, "balanced" or dict, default=None
+        Weights per class (original labels as keys), multiplied into ``sample_weight``.
+    augment : list, optional
+        Augmenters applied to training batches only, in order: registered names
+        (``"flip"``, ``"rotate"``, ``"rotate90"``...), ``(name, params)`` pairs, or
+        Keras layers.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, shuffling, validation split and augmentation.
+        An int gives identical predictions across runs on CPU.
+    verbose : int, default=0
+        Keras progress output during fit (0 silent, 1 progress bar, 2 one line per epoch).
+    callbacks : list of keras.callbacks.Callback, optional
+        Extra callbacks for ``model.fit``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network (images -> class probabilities).
+    classes_ : ndarray of shape (n_classes,)
+    history_ : dict
+        Per-epoch metrics from training (``loss``, ``accuracy``, ``val_loss``...).
+    n_features_in_ : int
+        Values per sample in ``fit`` (h*w*c of the images as given).
+    sample_shape_ : tuple
+        ``(h, w, c)`` of one sample as given to ``fit``.
+    input_shape_ : tuple
+        ``(h, w, c)`` of the network input.
+
+    Examples
+    --------
+    >>> from medcnn import CNNClassifier
+    >>> from medcnn.datasets import make_histology
+    >>> X, y = make_histology(80, image_size=28, random_state=0)
+    >>> clf = CNNClassifier(architecture="lenet5", epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.classes_
+    array([0, 1])
+    """
+
+    def __init__(self, architecture="workshop_cnn", architecture_params=None, image_size=None,
+                 image_shape=None, resize_mode="resize", epochs=10, batch_size=32,
+                 learning_rate=1e-3, optimizer="adam", validation_fraction=0.0,
+                 early_stopping=False, class_weight=None, augment=None, random_state=None,
+                 verbose=0, callbacks=None):
+        self.architecture = architecture
+        self.architecture_params = architecture_params
+        self.image_size = image_size
+        self.image_shape = image_shape
+        self.resize_mode = resize_mode
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.class_weight = class_weight
+        self.augment = augment
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        def positive_int(name):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}={value!r} is not valid; give an integer >= 1.")
+
+        positive_int("epochs")
+        positive_int("batch_size")
+        if self.resize_mode not in RESIZE_MODES:
+            raise ValueError(f"resize_mode={self.resize_mode!r} is not valid; use one of {RESIZE_MODES}.")
+        if not (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
+            raise ValueError(f"learning_rate={self.learning_rate!r} is not valid; give a float > 0.")
+        if not (isinstance(self.validation_fraction, numbers.Real) and 0 <= self.validation_fraction < 1):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction!r} is not valid; give a float in [0, 1)."
+            )
+        es = self.early_stopping
+        if not (es is False or es is None or (isinstance(es, numbers.Integral) and not isinstance(es, bool) and es >= 1)):
+            raise ValueError(f"early_stopping={es!r} is not valid; give False or a patience (int >= 1).")
+        if self.architecture_params is not None and not isinstance(self.architecture_params, dict):
+            raise ValueError(f"architecture_params={self.architecture_params!r} must be a dict or None.")
+
+    def _target_size(self, sample_hw, min_size):
+        size = self.image_size
+        if size is None:
+            height, width = sample_hw
+        elif isinstance(size, numbers.Integral) and size > 0:
+            height = width = int(size)
+        elif isinstance(size, (tuple, list)) and len(size) == 2 and all(
+                isinstance(s, numbers.Integral) and s > 0 for s in size):
+            height, width = size
+        else:
+            raise ValueError(f"image_size={size!r} is not valid; give an int, (height, width) or None.")
+        if min_size:  # smaller inputs are brought up to what the network accepts
+            height, width = max(height, min_size), max(width, min_size)
+        return int(height), int(width)
+
+    # --------------------------------------------------------------- building
+    def _build_model(self, factory, input_shape, n_classes, mean, variance):
+        import keras
+
+        inputs = keras.Input(shape=input_shape, name="image")
+        x = keras.layers.Normalization(axis=-1, mean=mean, variance=variance, name="standardize")(inputs)
+        backbone = factory(input_shape, **(self.architecture_params or {}))
+        if not isinstance(backbone, keras.Model):
+            raise TypeError(
+                f"Architecture {self.architecture!r} returned {type(backbone).__name__}, not a "
+                "keras.Model; factories must return images -> features models."
+            )
+        features = backbone(x)
+        if len(features.shape) == 4:
+            features = keras.layers.GlobalAveragePooling2D(name="pool")(features)
+        elif len(features.shape) != 2:
+            raise ValueError(
+                f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
+                "(batch, features) or (batch, h, w, channels)."
+            )
+        outputs = keras.layers.Dense(n_classes, activation="softmax", name="classifier")(features)
+        model = keras.Model(inputs, outputs, name="medcnn_classifier")
+        model.compile(optimizer=self._make_optimizer(), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    def _make_optimizer(self):
+        import keras
+
+        if isinstance(self.optimizer, str):
+            try:
+                optimizer = keras.optimizers.get(self.optimizer)
+            except ValueError as exc:
+                raise ValueError(
+                    f"optimizer={self.optimizer!r} is not a Keras optimizer name (e.g. 'adam', "
+                    f"'sgd', 'rmsprop', 'adamw'): {exc}"
+                ) from None
+        elif isinstance(self.optimizer, keras.optimizers.Optimizer):
+            optimizer = self.optimizer
+        else:
+            raise ValueError(f"optimizer={self.optimizer!r} must be a Keras optimizer name or instance.")
+        config = optimizer.get_config()
+        config["learning_rate"] = float(self.learning_rate)
+        return type(optimizer).from_config(config)
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Images ``(n, h, w[, c])``, flattened images ``(n, features)`` or file paths.
+        y : array-like of shape (n,)
+            Labels, any hashable values; two or more classes.
+        sample_weight : array-like of shape (n,), optional
+            Per-sample loss weights, multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        import keras
+
+        self._check_params()
+        factory, min_size, _ = resolve_architecture(self.architecture)
+        images, sample_shape = to_images(X, None, image_shape=self.image_shape,
+                                         estimator_name=type(self).__name__)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
+        if len(y) != len(images):
+            raise ValueError(
+                f"X and y have different lengths: {len(images)} samples in X, {len(y)} labels in y."
+            )
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"y contains only one class ({encoder.classes_[0]!r}); a classifier needs at "
+                "least two classes to train."
+            )
+        weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
+        if self.class_weight is not None:
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        y_encoded = encoder.transform(y)
+
+        input_hw = self._target_size(sample_shape[:2], min_size)
+        images = resize_images(images, input_hw, self.resize_mode)
+        rng = check_random_state(self.random_state)
+        seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+
+        keras.backend.clear_session()  # each fit starts from a clean Keras state
+        gc.collect()
+        with seeded(seed):
+            train, valid = self._split(images, y_encoded, weights, seed)
+            mean = train[0].mean(axis=(0, 1, 2), dtype=np.float64)
+            variance = np.maximum(train[0].var(axis=(0, 1, 2), dtype=np.float64), 1e-12)
+            model = self._build_model(factory, images.shape[1:], len(encoder.classes_),
+                                      mean.tolist(), variance.tolist())
+            layers = build_augmenters(self.augment, seed)
+            train_ds = training_dataset(*train, batch_size=self.batch_size, shuffle_seed=seed,
+                                        augmenters=layers)
+            valid_ds = (None if valid is None else
+                        training_dataset(*valid, batch_size=self.batch_size, shuffle_seed=None,
+                                         shuffle=False))
+            history = model.fit(train_ds, validation_data=valid_ds, epochs=self.epochs,
+                                verbose=self.verbose, shuffle=False,
+                                callbacks=self._callbacks(valid is not None))
+
+        self.model_ = model
+        self.classes_ = encoder.classes_
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.n_features_in_ = int(np.prod(sample_shape))
+        self.sample_shape_ = tuple(int(s) for s in sample_shape)
+        self.input_shape_ = tuple(int(s) for s in images.shape[1:])
+        return self
+
+    def _split(self, images, y, weights, seed):
+        if not self.validation_fraction:
+            return (images, y, weights), None
+        counts = np.bincount(y)
+        stratify = y if counts.min() >= 2 else None
+        idx_train, idx_valid = train_test_split(np.arange(len(y)), test_size=self.validation_fraction,
+                                                random_state=seed, stratify=stratify)
+        if len(idx_valid) == 0 or len(idx_train) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training or "
+                f"validation set with {len(y)} samples; use a larger fraction or set it to 0."
+            )
+        take = lambda idx: (images[idx], y[idx], weights[idx])  # noqa: E731
+        return take(idx_train), take(idx_valid)
+
+    def _callbacks(self, has_validation):
+        import keras
+
+        callbacks = list(self.callbacks or [])
+        if self.early_stopping:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss" if has_validation else "loss", patience=int(self.early_stopping),
+                restore_best_weights=True))
+        return callbacks
+
+    # ---------------------------------------------------------------- predict
+    def _network_input(self, X):
+        check_is_fitted(self)
+        spec = ImageSpec(self.sample_shape_, self.input_shape_)
+        images, _ = to_images(X, spec, estimator_name=type(self).__name__)
+        return resize_images(images, self.input_shape_[:2], self.resize_mode)
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Same forms as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        images = self._network_input(X)
+        proba = self.model_.predict(images, batch_size=self.batch_size, verbose=0)
+        return np.asarray(proba, dtype=np.float64)
+
+    def predict(self, X):
+        """Predicted class labels (the most probable class).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path):
+        """Write the fitted estimator to a ``.keras`` file (atomically).
+
+        Load it back with :func:`medcnn.load_model`. The file is also a plain Keras
+        model archive for ``keras.saving.load_model``.
+        """
+        check_is_fitted(self)
+        save_estimator(self, path, _FITTED_META)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if "model_" in state:
+            state["model_"] = model_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            state["model_"] = model_from_bytes(state["model_"])
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags

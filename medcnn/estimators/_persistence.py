@@ -1,0 +1,174 @@
+"""Saving and loading fitted estimators as ``.keras`` files.
+
+A medcnn model file is an ordinary Keras ``.keras`` archive (loadable with
+``keras.saving.load_model``) with one extra member, ``medcnn.json``, holding the
+estimator's class, parameters and fitted attributes other than the network.
+Files are written to a temporary name in the same folder and renamed into place,
+so a crash never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+
+import numpy as np
+
+from medcnn.exceptions import ModelFileError
+
+__all__ = ["save_estimator", "load_model", "model_to_bytes", "model_from_bytes"]
+
+META_MEMBER = "medcnn.json"
+FORMAT_VERSION = 1
+
+
+def _json_value(value):
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _encode_array(values) -> dict:
+    values = np.asarray(values)
+    return {"values": values.tolist(), "dtype": values.dtype.str if values.dtype.kind != "O" else "object"}
+
+
+def _decode_array(payload) -> np.ndarray:
+    return np.asarray(payload["values"], dtype=payload["dtype"] if payload["dtype"] != "object" else object)
+
+
+def model_to_bytes(model) -> bytes:
+    """Serialise a Keras model to the bytes of a ``.keras`` archive."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def model_from_bytes(data: bytes, safe_mode: bool = True):
+    """Rebuild a Keras model from :func:`model_to_bytes` output."""
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return keras.saving.load_model(path, safe_mode=safe_mode)
+
+
+def save_estimator(estimator, path, fitted_attributes) -> None:
+    """Write ``estimator`` (fitted) to ``path`` atomically."""
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"Model files must end in '.keras'; got {path!r}. Add the suffix.")
+    params, dropped = {}, []
+    for key, value in estimator.get_params(deep=False).items():
+        (params.__setitem__(key, value) if _json_value(value) else dropped.append(key))
+    if dropped:
+        warnings.warn(
+            f"Parameters {dropped} of {type(estimator).__name__} cannot be written to a model "
+            "file (objects, not plain values); the loaded estimator has their defaults. "
+            "Set them again with set_params(...) after loading if you refit.",
+            UserWarning,
+            stacklevel=3,
+        )
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "estimator": type(estimator).__name__,
+        "params": params,
+        "classes_": _encode_array(estimator.classes_),
+        "fitted": {k: getattr(estimator, k) for k in fitted_attributes},
+    }
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".keras", prefix=".medcnn-", dir=folder)
+    os.close(fd)
+    try:
+        estimator.model_.save(tmp)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(META_MEMBER, json.dumps(meta, default=_json_default))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def load_model(path, safe_mode: bool = True):
+    """Load an estimator written by ``CNNClassifier.save``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.keras`` file written by medcnn.
+    safe_mode : bool, default True
+        Passed to ``keras.saving.load_model``: refuses models that would run
+        arbitrary code on load (Lambda layers). Only set False for files you trust.
+
+    Returns
+    -------
+    CNNClassifier
+        Fitted, ready to predict.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, not a ``.keras`` archive, or not written by medcnn.
+
+    Examples
+    --------
+    >>> import medcnn, tempfile, os
+    >>> from medcnn.datasets import make_histology
+    >>> X, y = make_histology(40, image_size=28, random_state=0)
+    >>> clf = medcnn.CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> clf.save(path)
+    >>> (medcnn.load_model(path).predict(X) == clf.predict(X)).all()
+    True
+    """
+    import keras
+
+    from ._classifier import CNNClassifier
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"Model file not found: {path!r}.")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(
+            f"{path!r} is not a .keras model archive (not a zip file). Give a file written "
+            "by CNNClassifier.save()."
+        )
+    with zipfile.ZipFile(path) as archive:
+        if META_MEMBER not in archive.namelist():
+            raise ModelFileError(
+                f"{path!r} is a Keras archive without medcnn metadata. Load plain Keras "
+                "models with keras.saving.load_model(), or pass them as a callable architecture."
+            )
+        meta = json.loads(archive.read(META_MEMBER))
+    if meta.get("format_version", 0) > FORMAT_VERSION or meta.get("estimator") != "CNNClassifier":
+        raise ModelFileError(
+            f"{path!r} was written by a newer medcnn or holds a {meta.get('estimator')!r} "
+            f"(format {meta.get('format_version')}); upgrade medcnn to load it."
+        )
+    estimator = CNNClassifier(**meta["params"])
+    estimator.classes_ = _decode_array(meta["classes_"])
+    for key, value in meta["fitted"].items():
+        setattr(estimator, key, tuple(value) if key.endswith("shape_") else value)
+    try:
+        estimator.model_ = keras.saving.load_model(path, safe_mode=safe_mode)
+    except Exception as exc:
+        raise ModelFileError(f"Keras could not load the network in {path!r}: {exc}") from exc
+    return estimator
