@@ -92,11 +92,15 @@ class Registry:
         # a plugin whose hook raises is reported without hiding the others.
         for impl in reversed(caller.get_hookimpls()):
             plugin_name = impl.plugin_name
+            # Entries of this plugin are kept apart until its hook returns, so that a
+            # hook that raises half-way leaves none of its components registered.
+            staged: dict[str, Component] = {}
 
-            def register(name, factory, description="", _plugin=plugin_name, **metadata):
+            def register(name, factory, description="", _plugin=plugin_name, _staged=staged,
+                         **metadata):
                 if not isinstance(name, str) or not name:
                     raise PluginError(
-                        f"Plugin {_plugin!r} registered a {self.label} with name {name!r}; "
+                        f"Plugin {_plugin!r} registered {self.kind} name {name!r}; "
                         "names must be non-empty strings."
                     )
                 if not callable(factory):
@@ -104,23 +108,25 @@ class Registry:
                         f"Plugin {_plugin!r} registered {self.label} {name!r} with a "
                         f"non-callable factory {factory!r}; pass a function or class."
                     )
-                if name in entries:
+                previous = entries.get(name) or _staged.get(name)
+                if previous is not None:
                     raise DuplicateNameError(
                         f"{self.label.capitalize()} {name!r} is registered by two plugins: "
-                        f"{entries[name].plugin!r} and {_plugin!r}. Uninstall or rename one "
+                        f"{previous.plugin!r} and {_plugin!r}. Uninstall or rename one "
                         f"of them (or set {plugins.AUTOLOAD_ENV}=1 to load built-ins only)."
                     )
-                entries[name] = Component(self.kind, name, factory, str(description or ""),
+                _staged[name] = Component(self.kind, name, factory, str(description or ""),
                                           _plugin, dict(metadata))
 
             try:
                 impl.function(register=register)
+                entries.update(staged)
             except DuplicateNameError:
                 raise
             except Exception as exc:
                 warnings.warn(
                     f"medcnn plugin {plugin_name!r} failed in {HOOK_KINDS[self.kind]}: "
-                    f"{type(exc).__name__}: {exc}. Its {self.label}s are not available.",
+                    f"{type(exc).__name__}: {str(exc).rstrip('.')}. None of its {self.label}s are available.",
                     PluginLoadWarning,
                     stacklevel=4,
                 )

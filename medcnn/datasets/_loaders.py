@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,8 @@ class ImageDataset:
         return "\n".join(lines)
 
 
-def load_directory(source, split=None, suffixes=None) -> ImageDataset:
-    """Load a class-per-folder tree: ``source/[split/]<class>/<image files>``.
+def load_directory(source, split=None, suffixes=None, group_pattern=None) -> ImageDataset:
+    r"""Load a class-per-folder tree: ``source/[split/]<class>/<image files>``.
 
     Parameters
     ----------
@@ -73,6 +74,11 @@ def load_directory(source, split=None, suffixes=None) -> ImageDataset:
         Sub-folder to use (``"train"``, ``"Valid"``...), for trees that hold splits.
     suffixes : iterable of str, optional
         File suffixes to take; defaults to every suffix an image reader is registered for.
+    group_pattern : str, optional
+        Regular expression searched in each file name; its first group (or the whole
+        match) is the patient/subject ID, returned as ``groups``. For the IDC patches
+        (``10253_idx5_x501_y351_class0.png``) use ``r"^(\d+)_idx5_"``. A file name
+        that does not match is an error naming the file.
 
     Returns
     -------
@@ -115,8 +121,21 @@ def load_directory(source, split=None, suffixes=None) -> ImageDataset:
             f"(e.g. {str(root / '0')!r}) holding files with suffixes {sorted(suffixes)}. "
             f"Folders seen: {[d.name for d in class_dirs] or 'none'}."
         )
+    groups = None
+    if group_pattern is not None:
+        regex = re.compile(group_pattern)
+        groups = []
+        for path in paths:
+            match = regex.search(Path(path).name)
+            if match is None:
+                raise ValueError(
+                    f"group_pattern {group_pattern!r} does not match the file name of {path!r}; "
+                    "fix the pattern or move files without a patient ID out of the tree."
+                )
+            groups.append(match.group(1) if regex.groups else match.group(0))
+        groups = np.asarray(groups)
     y = np.asarray(labels)
-    return ImageDataset(np.asarray(paths), y, None, sorted(set(labels)), str(root))
+    return ImageDataset(np.asarray(paths), y, groups, sorted(set(labels)), str(root))
 
 
 def load(loader: str, source, **params) -> ImageDataset:

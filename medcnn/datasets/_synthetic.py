@@ -8,24 +8,28 @@ import numpy as np
 
 __all__ = ["make_histology"]
 
-# Optical density (absorbance) of one unit of stain per RGB channel
-# (Ruifrok & Johnston, 2001), before normalisation.
+# Optical density (absorbance) of one unit of stain per RGB channel, before
+# normalisation: haematoxylin as in Ruifrok & Johnston (2001), eosin with a
+# little more blue absorption for a pinker, less magenta stroma.
 _OD_HAEMATOXYLIN = np.array([0.65, 0.70, 0.29])
 _OD_EOSIN = np.array([0.10, 0.95, 0.30])
 
-# Morphology of the nuclei for each class, in pixels of a 50 x 50 patch
-# (scaled with ``image_size``): mean count, radius range, largest aspect
-# ratio, boundary irregularity, darkness (haematoxylin concentration).
+# Nuclei of each class, in pixels of a 50 x 50 patch (scaled with ``image_size``):
+# mean count, radius range, largest aspect ratio, boundary irregularity,
+# darkness (haematoxylin concentration), chromatin graininess, and the fraction
+# of nuclei crowded into one nest rather than scattered.
 _NUCLEI = {
-    0: dict(count=10.0, radius=(1.6, 2.2), aspect=1.25, irregularity=0.03,
+    0: dict(count=9.0, radius=(1.6, 2.2), aspect=1.25, irregularity=0.03,
             darkness=(1.2, 1.5), chromatin=0.08, clustered=0.2),
-    1: dict(count=18.0, radius=(1.9, 3.8), aspect=2.3, irregularity=0.16,
+    1: dict(count=26.0, radius=(2.2, 4.0), aspect=2.3, irregularity=0.16,
             darkness=(1.5, 2.0), chromatin=0.25, clustered=0.8),
 }
 # Share of the missing nuclear haematoxylin the stroma makes up for, relative to
 # a reference nuclear load (mean haematoxylin per pixel).
 _COMPENSATION = 0.7
-_REFERENCE_H = 0.35
+_REFERENCE_H = 0.5
+# Patches rendered at once (bounds the memory of the intermediate arrays).
+_CHUNK = 256
 
 
 def _as_generator(random_state) -> np.random.Generator:
@@ -186,16 +190,24 @@ def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_stat
     5
     """
     w = _validate(n_samples, image_size, weights)
-    from scipy.ndimage import gaussian_filter
-
     rng = _as_generator(random_state)
     n, size = int(n_samples), int(image_size)
-    scale = size / 50.0
     n_malignant = int(np.clip(np.round(n * w[1]), 0, n))
     y = np.zeros(n, dtype=int)
     y[:n_malignant] = 1
     y = y[rng.permutation(n)]
+    X = np.empty((n, size, size, 3), dtype=np.uint8)
+    for start in range(0, n, _CHUNK):
+        X[start:start + _CHUNK] = _render(rng, y[start:start + _CHUNK], size)
+    return X, y
 
+
+def _render(rng, y, size):
+    """RGB patches ``(len(y), size, size, 3)`` of uint8 for the labels ``y``."""
+    from scipy.ndimage import gaussian_filter
+
+    n = len(y)
+    scale = size / 50.0
     # Nuclei (haematoxylin) with chromatin texture: coarse and clumped in malignant
     # nuclei, fine in benign ones.
     nuclei, mask, chromatin = _draw_nuclei(rng, y, size, scale)
@@ -242,5 +254,4 @@ def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_stat
     light = rng.uniform(225, 255, (n, 1)) * rng.uniform(0.96, 1.0, (n, 3))
     rgb = light[:, :, None, None] * np.exp(-od)
     rgb += rng.uniform(2.0, 5.0, (n, 1, 1, 1)) * rng.standard_normal(rgb.shape)
-    X = np.clip(np.rint(rgb), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
-    return np.ascontiguousarray(X), y
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
