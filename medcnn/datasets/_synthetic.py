@@ -42,10 +42,15 @@ def _as_generator(random_state) -> np.random.Generator:
 
 
 def _validate(n_samples, image_size, weights):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
+    def is_int(value):
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+    if not is_int(n_samples) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}.")
-    if isinstance(image_size, bool) or not isinstance(image_size, numbers.Integral) or image_size < 8:
-        raise ValueError(f"image_size must be an integer >= 8 (pixels per side); got {image_size!r}.")
+    if not is_int(image_size) or image_size < 8:
+        raise ValueError(
+            f"image_size must be an integer >= 8 (pixels per side); got {image_size!r}."
+        )
     try:
         w = np.asarray(weights, dtype=float)
     except (TypeError, ValueError):

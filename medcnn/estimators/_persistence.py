@@ -55,6 +55,9 @@ def model_from_bytes(data: bytes, safe_mode: bool = True):
     """Rebuild a Keras model from :func:`model_to_bytes` output."""
     import keras
 
+    from medcnn.plugins import get_plugin_manager
+
+    get_plugin_manager()  # plugins may register the custom Keras layers the model needs
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as f:
@@ -141,8 +144,11 @@ def load_model(path, safe_mode: bool = True):
     """
     import keras
 
+    from medcnn.plugins import get_plugin_manager
+
     from ._classifier import CNNClassifier
 
+    get_plugin_manager()  # plugins may register the custom Keras layers the file needs
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"Model file not found: {path!r}.")

@@ -59,7 +59,8 @@ def build_augmenters(augment, seed):
     for i, item in enumerate(augment):
         if isinstance(item, str):
             name, params = item, {}
-        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
+        elif (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
+              and isinstance(item[1], dict)):  # lists too: pairs come back as lists from JSON
             name, params = item
         elif callable(item):
             layers.append(item)

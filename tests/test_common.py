@@ -1,0 +1,36 @@
+"""scikit-learn's own estimator checks on CNNClassifier.
+
+2-D inputs are valid for CNNClassifier (each row is a one-pixel-high strip
+image), so the whole check suite runs instead of being skipped.
+"""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from medcnn import CNNClassifier
+
+# Each expected failure carries the reason it cannot pass for a network trained by
+# mini-batch gradient descent.
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "Mini-batch SGD: a sample of weight 2 is not the same as the sample repeated, "
+        "because repetition changes the batches, the number of steps per epoch and "
+        "the channel statistics of the input standardisation."
+    ),
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS
+
+
+@parametrize_with_checks(
+    [CNNClassifier(architecture="lenet5", epochs=5, batch_size=32, learning_rate=1e-2, random_state=0)],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_at_most_three_expected_failures_each_with_a_reason():
+    assert len(EXPECTED_FAILED_CHECKS) <= 3
+    assert all(len(reason) > 40 for reason in EXPECTED_FAILED_CHECKS.values())
