@@ -41,23 +41,62 @@ def register_architectures(register):
     ``factory(input_shape, **params)`` returns a ``keras.Model`` mapping images to
     features (rank 2 or rank 4 output, no classification head). Metadata
     ``min_size=int`` declares the smallest image side the network accepts.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)``: call it once per
+        architecture. ``name`` is a non-empty string unique across plugins, ``factory``
+        a callable and ``description`` one line for listings; extra
+        keywords (such as ``min_size``) are kept as metadata.
     """
 
 
 @hookspec
 def register_augmenters(register):
-    """Register augmenters: ``factory(**params)`` returns a Keras layer (or callable
-    on image batches) that is random when called with ``training=True`` and the
-    identity otherwise."""
+    """Register augmenters for training batches.
+
+    ``factory(**params)`` returns a Keras layer (or callable on image batches) that
+    is random when called with ``training=True`` and the identity otherwise.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)``: call it once per
+        augmenter. ``name`` is a non-empty string unique across plugins, ``factory``
+        a callable and ``description`` one line for listings; extra
+        keywords are kept as metadata.
+    """
 
 
 @hookspec
 def register_dataset_loaders(register):
-    """Register dataset loaders: ``factory(source, **params)`` returns an
-    :class:`medcnn.datasets.ImageDataset`."""
+    """Register dataset loaders.
+
+    ``factory(source, **params)`` returns an :class:`medcnn.datasets.ImageDataset`.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)``: call it once per
+        dataset loader. ``name`` is a non-empty string unique across plugins, ``factory``
+        a callable and ``description`` one line for listings; extra
+        keywords are kept as metadata.
+    """
 
 
 @hookspec
 def register_image_readers(register):
-    """Register image readers by file suffix (``"png"``, ``"dcm"``):
-    ``factory(path)`` returns the image as a numpy array ``(h, w)`` or ``(h, w, c)``."""
+    """Register image readers by file suffix.
+
+    The registered name is the lower-case suffix without the dot (``"png"``, ``"dcm"``);
+    ``factory(path)`` returns the image as a numpy array ``(h, w)`` or ``(h, w, c)``.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)``: call it once per
+        suffix. ``name`` is a non-empty string unique across plugins, ``factory``
+        a callable and ``description`` one line for listings; extra
+        keywords are kept as metadata.
+    """

@@ -139,11 +139,23 @@ class Registry:
             return self._entries
 
     def names(self) -> list[str]:
-        """Sorted names of every registered component."""
+        """Sorted names of every registered component.
+
+        Returns
+        -------
+        list of str
+            The names, sorted alphabetically.
+        """
         return sorted(self._all())
 
     def components(self) -> list[Component]:
-        """Every registered component, sorted by name."""
+        """Every registered component, sorted by name.
+
+        Returns
+        -------
+        list of Component
+            One entry per registered name, sorted by name.
+        """
         entries = self._all()
         return [entries[n] for n in sorted(entries)]
 
@@ -158,6 +170,16 @@ class Registry:
 
     def get(self, name: str) -> Component:
         """Return the component registered as ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The registered name, e.g. ``"workshop_cnn"``.
+
+        Returns
+        -------
+        Component
+            The entry, with its factory, description, plugin and metadata.
 
         Raises
         ------
@@ -184,7 +206,24 @@ _registries = {kind: Registry(kind) for kind in HOOK_KINDS}
 
 
 def get_registry(kind: str) -> Registry:
-    """Return the registry of ``kind`` (``"architecture"``, ``"augmenter"``, ...)."""
+    """Return the registry of one kind of component.
+
+    Parameters
+    ----------
+    kind : str
+        ``"architecture"``, ``"augmenter"``, ``"dataset_loader"`` or ``"image_reader"``
+        (the keys of :data:`medcnn.hookspecs.HOOK_KINDS`).
+
+    Returns
+    -------
+    Registry
+        The shared registry of that kind (the same object on every call).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not a known component kind.
+    """
     try:
         return _registries[kind]
     except KeyError:

@@ -61,6 +61,7 @@ def check_architecture(factory, input_shapes=((28, 28, 1), (50, 50, 3)), **param
     Returns
     -------
     None
+        Returns only when every check passes.
 
     Raises
     ------
@@ -211,6 +212,7 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
     Returns
     -------
     None
+        Returns only when every check passes.
 
     Raises
     ------

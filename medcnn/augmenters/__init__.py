@@ -33,6 +33,7 @@ def flip(mode="horizontal_and_vertical", seed=None):
     Returns
     -------
     keras.layers.RandomFlip
+        The augmentation layer; flips only when called with ``training=True``.
 
     Examples
     --------
@@ -60,6 +61,7 @@ def rotate(factor=0.1, fill_mode="reflect", seed=None):
     Returns
     -------
     keras.layers.RandomRotation
+        The augmentation layer; rotates only when called with ``training=True``.
 
     Examples
     --------
@@ -82,6 +84,7 @@ def rotate90(seed=None):
     Returns
     -------
     keras.layers.Layer
+        A ``RandomRotate90`` layer; rotates only when called with ``training=True``.
 
     Examples
     --------

@@ -45,6 +45,13 @@ class ImageDataset:
     def describe(self) -> str:
         """A short summary: size, classes with counts, groups.
 
+        Returns
+        -------
+        str
+            Several lines: the number of images and classes, then one line per
+            class with its count and share, then the number of groups and the
+            source when known.
+
         Examples
         --------
         >>> import numpy as np
@@ -153,6 +160,13 @@ def load(loader: str, source, **params) -> ImageDataset:
     Returns
     -------
     ImageDataset
+        What the loader returns: images (or paths), labels and, if the loader
+        provides them, groups.
+
+    Raises
+    ------
+    UnknownNameError
+        If no loader is registered as ``loader``.
 
     Examples
     --------

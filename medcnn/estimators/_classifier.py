@@ -46,8 +46,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         How images whose size differs from the input size are brought to it:
         bilinear resize, or centred zero padding (centre crop where larger).
     epochs : int, default=10
+        Number of passes over the training data (fewer if ``early_stopping`` stops
+        training early).
     batch_size : int, default=32
+        Number of images per training step; also the batch size used in
+        ``predict`` and ``predict_proba``.
     learning_rate : float, default=1e-3
+        Step size of the optimizer; overrides the learning rate of an optimizer
+        given as an instance.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name or instance (instances are copied from their config,
         with ``learning_rate`` applied).
@@ -219,6 +225,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : CNNClassifier
+            The fitted estimator.
         """
         import keras
 
@@ -319,6 +326,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Probability of each class for each sample; rows sum to 1.
         """
         images = self._network_input(X)
         proba = self.model_.predict(images, batch_size=self.batch_size, verbose=0)
@@ -327,9 +335,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """Predicted class labels (the most probable class).
 
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Same forms as in ``fit``.
+
         Returns
         -------
         ndarray of shape (n_samples,)
+            Predicted label of each sample, taken from ``classes_``.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -340,6 +354,30 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
         Load it back with :func:`medcnn.load_model`. The file is also a plain Keras
         model archive for ``keras.saving.load_model``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination file; must end in ``.keras``. An existing file is replaced.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator has not been fitted.
+        ValueError
+            If ``path`` does not end in ``.keras``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from medcnn import CNNClassifier, load_model
+        >>> from medcnn.datasets import make_histology
+        >>> X, y = make_histology(40, image_size=28, random_state=0)
+        >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> clf.save(path)
+        >>> (load_model(path).predict(X) == clf.predict(X)).all()
+        True
         """
         check_is_fitted(self)
         save_estimator(self, path, _FITTED_META)
