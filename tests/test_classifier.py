@@ -248,3 +248,11 @@ def test_repeated_fits_do_not_grow_memory(histology):
         readings.append(rss_mb())
     growth = readings[-1] - readings[2]
     assert growth < 0.10 * readings[2], f"RSS grew from {readings[2]:.0f} to {readings[-1]:.0f} MB"
+
+
+def test_fitting_another_estimator_leaves_a_fitted_one_intact(histology):
+    X, y = histology
+    first = small(epochs=1).fit(X, y)
+    before = first.predict_proba(X[:10])
+    small(epochs=1, architecture="mnist_cnn", random_state=3).fit(X, y)  # clears Keras state
+    np.testing.assert_array_equal(first.predict_proba(X[:10]), before)

@@ -376,7 +376,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
         >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
         >>> clf.save(path)
-        >>> (load_model(path).predict(X) == clf.predict(X)).all()
+        >>> bool((load_model(path).predict(X) == clf.predict(X)).all())
         True
         """
         check_is_fitted(self)

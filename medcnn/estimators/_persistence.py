@@ -139,7 +139,7 @@ def load_model(path, safe_mode: bool = True):
     >>> clf = medcnn.CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
     >>> clf.save(path)
-    >>> (medcnn.load_model(path).predict(X) == clf.predict(X)).all()
+    >>> bool((medcnn.load_model(path).predict(X) == clf.predict(X)).all())
     True
     """
     import keras
