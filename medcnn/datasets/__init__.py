@@ -8,10 +8,10 @@ Examples
 ((10, 32, 32, 3), dtype('uint8'))
 """
 
-from ._images import read_image, to_channels
+from ._images import read_image, reader_for, to_channels
 from ._loaders import ImageDataset, load, load_directory
 from ._readers import read_with_pillow
 from ._synthetic import make_histology
 
-__all__ = ["ImageDataset", "load", "load_directory", "make_histology", "read_image",
+__all__ = ["ImageDataset", "load", "load_directory", "make_histology", "read_image", "reader_for",
            "read_with_pillow", "to_channels"]

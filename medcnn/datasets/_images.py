@@ -9,19 +9,75 @@ import numpy as np
 
 from medcnn.exceptions import ImageReadError
 
-__all__ = ["read_image", "to_channels"]
+__all__ = ["read_image", "reader_for", "to_channels"]
+
+_MAGIC_BYTES = 264  # enough for DICOM's "DICM" at offset 128
 
 # ITU-R BT.601 luma weights, as Pillow's convert("L") uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def read_image(path) -> np.ndarray:
-    """Read one image file with the reader registered for its suffix.
+def reader_for(path) -> str:
+    """Name of the image reader for ``path``: by suffix, else by the file's magic bytes.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Image file; its suffix (``.png``, ``.dcm``, ...) picks the reader.
+        Image file.
+
+    Returns
+    -------
+    str
+        A registered image reader name (a lower-case suffix such as ``"png"``).
+
+    Raises
+    ------
+    ImageReadError
+        If neither the suffix nor the first bytes of the file match a reader.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> path = os.path.join(tempfile.mkdtemp(), "scan_without_suffix")
+    >>> Image.fromarray(np.zeros((3, 3), np.uint8)).save(path, format="PNG")
+    >>> reader_for(path)
+    'png'
+    """
+    from medcnn.registry import image_readers
+
+    path = os.fspath(path)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in image_readers:
+        return suffix
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_MAGIC_BYTES)
+    except OSError as exc:
+        raise ImageReadError(f"Cannot open image file {path!r}: {exc}") from None
+    for component in image_readers.components():
+        for magic in component.metadata.get("magic", ()):
+            offset, prefix = magic if isinstance(magic, tuple) else (0, magic)
+            if head[offset:offset + len(prefix)] == prefix:
+                return component.name
+    raise ImageReadError(
+        f"No image reader for {path!r}: suffix {('.' + suffix) if suffix else '(none)'} and its "
+        f"first bytes match no registered format. Readers exist for: "
+        f"{', '.join('.' + n for n in image_readers.names())}. Convert the file, or install a "
+        "plugin that reads this format (e.g. medcnn-dicom for .dcm)."
+    )
+
+
+def read_image(path, **params) -> np.ndarray:
+    """Read one image file with the reader registered for its suffix (or magic bytes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Image file; its suffix (``.png``, ``.dcm``, ...) picks the reader; files
+        without a known suffix are recognised by their first bytes.
+    **params
+        Passed to the reader (for instance DICOM windowing parameters).
 
     Returns
     -------
@@ -31,7 +87,7 @@ def read_image(path) -> np.ndarray:
     Raises
     ------
     ImageReadError
-        If no reader handles the suffix, or the reader fails; names the file.
+        If no reader handles the file, or the reader fails; names the file.
 
     Examples
     --------
@@ -44,24 +100,22 @@ def read_image(path) -> np.ndarray:
     """
     from medcnn.registry import image_readers
 
-    suffix = Path(os.fspath(path)).suffix.lower().lstrip(".")
-    if suffix not in image_readers:
-        raise ImageReadError(
-            f"No image reader for {os.fspath(path)!r} (suffix {('.' + suffix) if suffix else 'none'!r}). "
-            f"Readers exist for: {', '.join('.' + n for n in image_readers.names())}. "
-            "Convert the file or install a plugin that reads this format."
-        )
+    name = reader_for(path)
     try:
-        image = np.asarray(image_readers.get(suffix).factory(path))
+        image = np.asarray(image_readers.get(name).factory(path, **params))
     except ImageReadError:
         raise
+    except TypeError as exc:
+        if params:
+            raise ValueError(f"The .{name} reader rejected parameters {params}: {exc}") from exc
+        raise ImageReadError(f"Cannot read image file {os.fspath(path)!r}: {exc}") from exc
     except Exception as exc:
         raise ImageReadError(
             f"Cannot read image file {os.fspath(path)!r}: {type(exc).__name__}: {exc}"
         ) from exc
     if image.ndim not in (2, 3) or image.size == 0:
         raise ImageReadError(
-            f"The reader for .{suffix} returned an array of shape {image.shape} for "
+            f"The .{name} reader returned an array of shape {image.shape} for "
             f"{os.fspath(path)!r}; expected (h, w) or (h, w, c)."
         )
     return image

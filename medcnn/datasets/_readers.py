@@ -86,7 +86,17 @@ def _to_array(image) -> np.ndarray:
     return np.asarray(image)
 
 
+#: First bytes of each format, for files whose suffix does not say what they are.
+_MAGIC = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "bmp": (b"BM",),
+    "tif": (b"II*\x00", b"MM\x00*"),
+}
+
+
 @hookimpl
 def register_image_readers(register):
     for suffix in PILLOW_SUFFIXES:
-        register(suffix, read_with_pillow, description=f".{suffix} files via Pillow")
+        register(suffix, read_with_pillow, description=f".{suffix} files via Pillow",
+                 magic=_MAGIC.get(suffix, ()))
