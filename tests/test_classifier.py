@@ -221,8 +221,11 @@ def test_unreadable_files_are_named(tmp_path, histology_files):
         X = np.append(paths[:3], str(bad))
         with pytest.raises(ImageReadError, match=bad.name):
             small().fit(X, [0, 1, 0, 1])
-    with pytest.raises(ImageReadError, match="No image reader.*notes.xyz"):
+    (tmp_path / "notes.xyz").write_text("plain text")
+    with pytest.raises(ImageReadError, match="No image reader for '.*notes.xyz'"):
         small().fit(np.array([str(tmp_path / "notes.xyz")] * 2), [0, 1])
+    with pytest.raises(ImageReadError, match="not found: '.*missing.png'"):
+        small().fit(np.array([paths[0], str(tmp_path / "missing.png")]), [0, 1])
 
 
 def test_example_plugin_architecture_trains_by_name(histology):

@@ -46,15 +46,17 @@ def reader_for(path) -> str:
     """
     from medcnn.registry import image_readers
 
-    path = os.fspath(path)
+    path = str(os.fspath(path))
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix in image_readers:
         return suffix
     try:
         with open(path, "rb") as f:
             head = f.read(_MAGIC_BYTES)
+    except FileNotFoundError:
+        raise ImageReadError(f"Image file not found: {path!r}. Check the path.") from None
     except OSError as exc:
-        raise ImageReadError(f"Cannot open image file {path!r}: {exc}") from None
+        raise ImageReadError(f"Cannot open image file {path!r}: {exc.strerror or exc}.") from None
     for component in image_readers.components():
         for magic in component.metadata.get("magic", ()):
             offset, prefix = magic if isinstance(magic, tuple) else (0, magic)
@@ -100,6 +102,7 @@ def read_image(path, **params) -> np.ndarray:
     """
     from medcnn.registry import image_readers
 
+    path = str(os.fspath(path))
     name = reader_for(path)
     try:
         image = np.asarray(image_readers.get(name).factory(path, **params))
@@ -108,15 +111,15 @@ def read_image(path, **params) -> np.ndarray:
     except TypeError as exc:
         if params:
             raise ValueError(f"The .{name} reader rejected parameters {params}: {exc}") from exc
-        raise ImageReadError(f"Cannot read image file {os.fspath(path)!r}: {exc}") from exc
+        raise ImageReadError(f"Cannot read image file {path!r}: {exc}") from exc
     except Exception as exc:
         raise ImageReadError(
-            f"Cannot read image file {os.fspath(path)!r}: {type(exc).__name__}: {exc}"
+            f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}"
         ) from exc
     if image.ndim not in (2, 3) or image.size == 0:
         raise ImageReadError(
             f"The .{name} reader returned an array of shape {image.shape} for "
-            f"{os.fspath(path)!r}; expected (h, w) or (h, w, c)."
+            f"{path!r}; expected (h, w) or (h, w, c)."
         )
     return image
 

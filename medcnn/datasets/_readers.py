@@ -53,7 +53,7 @@ def read_with_pillow(path) -> np.ndarray:
     """
     from PIL import Image, UnidentifiedImageError
 
-    path = os.fspath(path)
+    path = str(os.fspath(path))
     try:
         with Image.open(path) as image:
             image.load()
