@@ -152,7 +152,9 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
     """
     if image.ndim == 2:
         image = image[..., np.newaxis]
-    have = image.shape[-1]
+    have = given = image.shape[-1]
+    if have == channels:
+        return image
     if have in (2, 4):  # gray+alpha, RGB+alpha
         image = image[..., : have - 1]
         have -= 1
@@ -166,6 +168,6 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
             gray = np.round(gray).astype(image.dtype)
         return gray[..., np.newaxis]
     raise ValueError(
-        f"Cannot convert an image with {image.shape[-1]} channels to {channels} channels; "
+        f"Cannot convert an image with {given} channels to {channels} channels; "
         "supported: 1 <-> 3 channels, alpha dropped."
     )

@@ -14,9 +14,10 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._inputs import RESIZE_MODES, ImageSpec, resize_images, to_images
+from ._inputs import RESIZE_MODES, ImageSpec, array_images, is_path_array
 from ._persistence import model_from_bytes, model_to_bytes, save_estimator
-from ._training import build_augmenters, resolve_architecture, seeded, training_dataset
+from ._sources import ArrayImages, PathImages
+from ._training import build_augmenters, resolve_architecture, seeded
 
 __all__ = ["CNNClassifier"]
 
@@ -70,6 +71,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Augmenters applied to training batches only, in order: registered names
         (``"flip"``, ``"rotate"``, ``"rotate90"``...), ``(name, params)`` pairs, or
         Keras layers.
+    cache : None, "memory" or str, default=None
+        For file-path X: keep the decoded, resized training images after the first
+        epoch in memory (``"memory"``) or in files under the given folder, instead of
+        decoding every file each epoch. Array X is in memory already.
+    reader_params : dict, optional
+        Parameters for the image readers by reader name, e.g.
+        ``{"dcm": {"window": (40, 400)}}`` for the DICOM plugin's reader.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, shuffling, validation split and augmentation.
         An int gives identical predictions across runs on CPU.
@@ -107,8 +115,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, architecture="workshop_cnn", architecture_params=None, image_size=None,
                  image_shape=None, resize_mode="resize", epochs=10, batch_size=32,
                  learning_rate=1e-3, optimizer="adam", validation_fraction=0.0,
-                 early_stopping=False, class_weight=None, augment=None, random_state=None,
-                 verbose=0, callbacks=None):
+                 early_stopping=False, class_weight=None, augment=None, cache=None,
+                 reader_params=None, random_state=None, verbose=0, callbacks=None):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -122,6 +130,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.class_weight = class_weight
         self.augment = augment
+        self.cache = cache
+        self.reader_params = reader_params
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -231,14 +241,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
         self._check_params()
         factory, min_size, _ = resolve_architecture(self.architecture)
-        images, sample_shape = to_images(X, None, image_shape=self.image_shape,
-                                         estimator_name=type(self).__name__)
+        source = self._source(X, None)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
-        if len(y) != len(images):
+        if len(y) != len(source):
             raise ValueError(
-                f"X and y have different lengths: {len(images)} samples in X, {len(y)} labels in y."
+                f"X and y have different lengths: {len(source)} samples in X, {len(y)} labels in y."
             )
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -250,27 +259,28 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
         if self.class_weight is not None:
             weights = weights * compute_sample_weight(self.class_weight, y)
-        y_encoded = encoder.transform(y)
+        y_encoded = encoder.transform(y).astype(np.int32)
+        weights = weights.astype(np.float32)
 
-        input_hw = self._target_size(sample_shape[:2], min_size)
-        images = resize_images(images, input_hw, self.resize_mode)
+        sample_shape = source.sample_shape
+        source.prepare(self._target_size(sample_shape[:2], min_size), self.resize_mode)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
 
         keras.backend.clear_session()  # each fit starts from a clean Keras state
         gc.collect()
-        with seeded(seed):
-            train, valid = self._split(images, y_encoded, weights, seed)
-            mean = train[0].mean(axis=(0, 1, 2), dtype=np.float64)
-            variance = np.maximum(train[0].var(axis=(0, 1, 2), dtype=np.float64), 1e-12)
-            model = self._build_model(factory, images.shape[1:], len(encoder.classes_),
-                                      mean.tolist(), variance.tolist())
-            layers = build_augmenters(self.augment, seed)
-            train_ds = training_dataset(*train, batch_size=self.batch_size, shuffle_seed=seed,
-                                        augmenters=layers)
+        with seeded(seed), source.naming_errors():
+            train, valid = self._split(y_encoded, seed)
+            mean, variance = source.channel_stats(train, seed)
+            input_shape = source.size + (sample_shape[-1],)
+            model = self._build_model(factory, input_shape, len(encoder.classes_),
+                                      mean.tolist(), np.maximum(variance, 1e-12).tolist())
+            targets = (y_encoded, weights)
+            train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
+                                      shuffle=True, augmenters=build_augmenters(self.augment, seed),
+                                      cache=self.cache)
             valid_ds = (None if valid is None else
-                        training_dataset(*valid, batch_size=self.batch_size, shuffle_seed=None,
-                                         shuffle=False))
+                        source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
             history = model.fit(train_ds, validation_data=valid_ds, epochs=self.epochs,
                                 verbose=self.verbose, shuffle=False,
                                 callbacks=self._callbacks(valid is not None))
@@ -280,23 +290,32 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.n_features_in_ = int(np.prod(sample_shape))
         self.sample_shape_ = tuple(int(s) for s in sample_shape)
-        self.input_shape_ = tuple(int(s) for s in images.shape[1:])
+        self.input_shape_ = tuple(int(s) for s in input_shape)
         return self
 
-    def _split(self, images, y, weights, seed):
+    def _source(self, X, spec):
+        """ArrayImages or PathImages for X (validated against ``spec`` after fit)."""
+        if is_path_array(X):
+            channels = None if spec is None else spec.input_shape[-1]
+            return PathImages(X, self.reader_params, channels=channels)
+        images, sample_shape = array_images(X, spec, image_shape=self.image_shape,
+                                            estimator_name=type(self).__name__)
+        return ArrayImages(images, sample_shape)
+
+    def _split(self, y, seed):
+        """Indices of the training part and of the validation part (None without one)."""
+        indices = np.arange(len(y))
         if not self.validation_fraction:
-            return (images, y, weights), None
-        counts = np.bincount(y)
-        stratify = y if counts.min() >= 2 else None
-        idx_train, idx_valid = train_test_split(np.arange(len(y)), test_size=self.validation_fraction,
-                                                random_state=seed, stratify=stratify)
-        if len(idx_valid) == 0 or len(idx_train) == 0:
+            return indices, None
+        stratify = y if np.bincount(y).min() >= 2 else None
+        train, valid = train_test_split(indices, test_size=self.validation_fraction,
+                                        random_state=seed, stratify=stratify)
+        if len(valid) == 0 or len(train) == 0:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves an empty training or "
                 f"validation set with {len(y)} samples; use a larger fraction or set it to 0."
             )
-        take = lambda idx: (images[idx], y[idx], weights[idx])  # noqa: E731
-        return take(idx_train), take(idx_valid)
+        return train, valid
 
     def _callbacks(self, has_validation):
         import keras
@@ -309,11 +328,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return callbacks
 
     # ---------------------------------------------------------------- predict
-    def _network_input(self, X):
+    def _predict_source(self, X):
         check_is_fitted(self)
-        spec = ImageSpec(self.sample_shape_, self.input_shape_)
-        images, _ = to_images(X, spec, estimator_name=type(self).__name__)
-        return resize_images(images, self.input_shape_[:2], self.resize_mode)
+        source = self._source(X, ImageSpec(self.sample_shape_, self.input_shape_))
+        return source.prepare(self.input_shape_[:2], self.resize_mode)
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
@@ -328,8 +346,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             Probability of each class for each sample; rows sum to 1.
         """
-        images = self._network_input(X)
-        proba = self.model_.predict(images, batch_size=self.batch_size, verbose=0)
+        source = self._predict_source(X)
+        with source.naming_errors():
+            proba = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
+                                        verbose=0)
         return np.asarray(proba, dtype=np.float64)
 
     def predict(self, X):

@@ -6,7 +6,10 @@ X may be
 - a 2-D array ``(n, h*w*c)`` of flattened images, reshaped with ``image_shape``
   (without ``image_shape`` each row is read as a one-pixel-high strip
   ``(1, n_features, 1)``, which keeps plain tabular arrays valid);
-- a 1-D array or list of file paths, read through the registered image readers.
+- a 1-D array or list of file paths, streamed through the registered image
+  readers (see :mod:`._sources`); without ``image_size`` the input size is the
+  most common size among the first 64 files, and the channels are 3 if any of
+  them has colour, else 1.
 
 Scaling rule: uint8 images are divided by 255 and uint16 images by 65535; other
 dtypes are used as given. The network's first layer then standardises each
@@ -21,18 +24,14 @@ or the size seen in ``fit``, never below the architecture's ``min_size``) by
 from __future__ import annotations
 
 import os
-from collections import Counter
 
 import numpy as np
 from sklearn.utils import check_array
 
-from medcnn.datasets._images import read_image, to_channels
-
-__all__ = ["is_path_array", "ImageSpec", "to_images", "resize_images", "RESIZE_MODES"]
+__all__ = ["is_path_array", "ImageSpec", "array_images", "scaled_float", "RESIZE_MODES"]
 
 RESIZE_MODES = ("resize", "pad")
 _SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-_RESIZE_CHUNK = 512
 
 
 def is_path_array(X) -> bool:
@@ -60,23 +59,11 @@ class ImageSpec:
         self.input_shape = tuple(int(s) for s in input_shape)
 
 
-def _scaled_float(images: np.ndarray) -> np.ndarray:
+def scaled_float(images: np.ndarray) -> np.ndarray:
+    """float32 copy of ``images``; uint8 divided by 255, uint16 by 65535."""
     scale = _SCALE.get(images.dtype)
     images = images.astype(np.float32, copy=False)
     return images / np.float32(scale) if scale else images
-
-
-def _read_paths(paths, channels=None):
-    images = [read_image(p) for p in paths]
-    if channels is None:  # colour if any image has colour
-        channels = 3 if any(im.ndim == 3 and im.shape[-1] >= 3 for im in images) else 1
-    out = []
-    for path, image in zip(paths, images):
-        try:
-            out.append(_scaled_float(to_channels(image, channels)))
-        except ValueError as exc:
-            raise ValueError(f"{os.fspath(path)!r}: {exc}") from None
-    return out, channels
 
 
 def _check_array_images(X, estimator_name):
@@ -90,20 +77,12 @@ def _check_array_images(X, estimator_name):
     return X
 
 
-def to_images(X, spec: ImageSpec | None, *, image_shape=None, estimator_name="estimator"):
-    """Validate X and return ``(images, sample_shape)``.
+def array_images(X, spec: ImageSpec | None, *, image_shape=None, estimator_name="estimator"):
+    """Validate an array X and return ``(images, sample_shape)``.
 
-    ``images`` is a float32 array ``(n, h, w, c)`` (array input) or a list of
-    float32 ``(h_i, w_i, c)`` arrays (path input, sizes may differ). With ``spec``
-    (after fit) the per-sample shape and channel count must match what fit saw.
+    ``images`` is a float32 array ``(n, h, w, c)``. With ``spec`` (after fit) the
+    per-sample shape and channel count must match what fit saw.
     """
-    if is_path_array(X):
-        channels = spec.input_shape[-1] if spec is not None else None
-        images, channels = _read_paths(list(X), channels)
-        counts = Counter(im.shape[:2] for im in images)
-        sample_shape = counts.most_common(1)[0][0] + (channels,)
-        return images, sample_shape
-
     X = _check_array_images(X, estimator_name)
     if X.ndim == 2:
         n_features = X.shape[1]
@@ -134,29 +113,4 @@ def to_images(X, spec: ImageSpec | None, *, image_shape=None, estimator_name="es
             f"X has {X.shape[-1]} channel(s) per image, but {estimator_name} was fitted on "
             f"images with {spec.sample_shape[-1]}; give images with the same channels."
         )
-    return _scaled_float(X), X.shape[1:]
-
-
-def resize_images(images, size, mode="resize") -> np.ndarray:
-    """Bring images (array or list) to ``size`` = (h, w) by ``mode``; float32 array out."""
-    import tensorflow as tf
-
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"resize_mode={mode!r} is not valid; use one of {RESIZE_MODES}.")
-    height, width = int(size[0]), int(size[1])
-
-    def one_batch(batch):
-        if mode == "resize":
-            return tf.image.resize(batch, (height, width), method="bilinear", antialias=True)
-        return tf.image.resize_with_crop_or_pad(batch, height, width)
-
-    if isinstance(images, np.ndarray):
-        if images.shape[1:3] == (height, width):
-            return images
-        parts = [one_batch(images[i:i + _RESIZE_CHUNK]).numpy()
-                 for i in range(0, len(images), _RESIZE_CHUNK)]
-        return np.concatenate(parts).astype(np.float32, copy=False)
-    out = np.empty((len(images), height, width, images[0].shape[-1]), np.float32)
-    for i, image in enumerate(images):
-        out[i] = image if image.shape[:2] == (height, width) else one_batch(image[np.newaxis]).numpy()[0]
-    return out
+    return scaled_float(X), X.shape[1:]

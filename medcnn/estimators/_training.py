@@ -1,4 +1,4 @@
-"""Training helpers: seeding, augmenter resolution, the tf.data input pipeline."""
+"""Training helpers: seeding, architecture and augmenter resolution."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-__all__ = ["seeded", "build_augmenters", "training_dataset", "resolve_architecture"]
+__all__ = ["seeded", "build_augmenters", "resolve_architecture"]
 
 
 @contextlib.contextmanager
@@ -79,26 +79,3 @@ def build_augmenters(augment, seed):
         except TypeError as exc:
             raise ValueError(f"Augmenter {name!r} rejected its parameters {params}: {exc}") from exc
     return layers
-
-
-def training_dataset(X, y, sample_weight, *, batch_size, shuffle_seed, augmenters=(),
-                     shuffle=True):
-    """tf.data pipeline: shuffle -> batch -> augment (parallel) -> prefetch."""
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices((X, y.astype(np.int32), sample_weight.astype(np.float32)))
-    if shuffle:
-        ds = ds.shuffle(len(y), seed=shuffle_seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    if augmenters:
-        def augment(images, labels, weights):
-            for layer in augmenters:
-                images = layer(images, training=True)
-            return images, labels, weights
-
-        # The augmenters' random generators are stateful: calling them from parallel
-        # map workers would make the draws depend on thread timing, so a seeded fit
-        # maps sequentially (still overlapped with training by prefetch).
-        parallel = None if shuffle_seed is not None else tf.data.AUTOTUNE
-        ds = ds.map(augment, num_parallel_calls=parallel)
-    return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,247 @@
+"""Image sources: where the network's input batches come from.
+
+:class:`ArrayImages` wraps an in-memory image array (validated and scaled by
+:mod:`._inputs`); :class:`PathImages` streams image files through a tf.data
+pipeline: read (native TensorFlow decoding for PNG and JPEG, the registered image
+readers in parallel for every other format) -> resize or pad -> optional cache ->
+shuffle -> batch -> augment (training only) -> prefetch. Predicting on paths never
+holds more than a few batches of decoded images in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections import Counter
+
+import numpy as np
+
+from medcnn.datasets._images import read_image, reader_for, to_channels
+from medcnn.exceptions import ImageReadError
+
+from ._inputs import RESIZE_MODES, scaled_float
+
+__all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
+
+#: Readers whose files TensorFlow decodes natively (same pixels as the Pillow reader).
+NATIVE_READERS = ("png", "jpg", "jpeg")
+#: Images read to learn the input size and channels of a path X in fit.
+PROBE_IMAGES = 64
+#: Images (at most) whose pixels give the input standardisation of a path X.
+STATS_IMAGES = 2048
+#: Shuffle buffer (decoded images) when a disk cache is used.
+DISK_SHUFFLE_BUFFER = 4096
+_RESIZE_CHUNK = 512
+
+
+def _resize_op(images, size, mode):
+    import tensorflow as tf
+
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"resize_mode={mode!r} is not valid; use one of {RESIZE_MODES}.")
+    if mode == "resize":
+        return tf.image.resize(images, size, method="bilinear", antialias=True)
+    return tf.image.resize_with_crop_or_pad(images, size[0], size[1])
+
+
+def resize_images(images: np.ndarray, size, mode="resize") -> np.ndarray:
+    """Bring an image array ``(n, h, w, c)`` to ``size = (h, w)`` by ``mode``."""
+    size = (int(size[0]), int(size[1]))
+    if images.shape[1:3] == size:
+        return images
+    parts = [_resize_op(images[i:i + _RESIZE_CHUNK], size, mode).numpy()
+             for i in range(0, len(images), _RESIZE_CHUNK)]
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def _finish(ds, batch_size, augmenters, shuffle_seed):
+    import tensorflow as tf
+
+    ds = ds.batch(batch_size)
+    if augmenters:
+        def augment(images, *rest):
+            for layer in augmenters:
+                images = layer(images, training=True)
+            return (images, *rest)
+
+        # The augmenters' random generators are stateful: calling them from parallel
+        # map workers would make the draws depend on thread timing, so a seeded fit
+        # maps sequentially (still overlapped with training by prefetch).
+        parallel = None if shuffle_seed is not None else tf.data.AUTOTUNE
+        ds = ds.map(augment, num_parallel_calls=parallel)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+class ArrayImages:
+    """Images already in memory: float32 ``(n, h, w, c)``."""
+
+    def __init__(self, images: np.ndarray, sample_shape):
+        self.images = images
+        self.sample_shape = tuple(int(s) for s in sample_shape)
+
+    def __len__(self):
+        return len(self.images)
+
+    def prepare(self, size, resize_mode):
+        self.images = resize_images(self.images, size, resize_mode)
+        self.size = tuple(int(s) for s in self.images.shape[1:3])
+        return self
+
+    def channel_stats(self, indices, seed=None):
+        images = self.images[indices]
+        return (images.mean(axis=(0, 1, 2), dtype=np.float64),
+                images.var(axis=(0, 1, 2), dtype=np.float64))
+
+    def dataset(self, indices, targets=(), *, batch_size, shuffle_seed=None, shuffle=False,
+                augmenters=(), cache=None):
+        import tensorflow as tf
+
+        ds = tf.data.Dataset.from_tensor_slices((self.images[indices], *[t[indices] for t in targets]))
+        if shuffle:
+            ds = ds.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
+        return _finish(ds, batch_size, augmenters, shuffle_seed)
+
+    def model_input(self, batch_size):
+        return self.images
+
+    @contextlib.contextmanager
+    def naming_errors(self):
+        yield
+
+
+class PathImages:
+    """Image files, read lazily through the registered readers.
+
+    Parameters
+    ----------
+    paths : sequence of str or os.PathLike
+    reader_params : dict, optional
+        ``{reader name: {param: value}}``, e.g. ``{"dcm": {"window": (40, 400)}}``.
+    channels : int, optional
+        Channel count of the network input (known after fit).
+    """
+
+    def __init__(self, paths, reader_params=None, channels=None):
+        self.paths = np.asarray([str(os.fspath(p)) for p in paths])
+        self.reader_params = dict(reader_params or {})
+        self.readers = [reader_for(p) for p in self.paths]
+        self.channels = channels
+        self.size = None
+        self.resize_mode = "resize"
+
+    def __len__(self):
+        return len(self.paths)
+
+    # -- reading in Python (probing, non-native formats, error diagnosis)
+    def _read(self, i, channels):
+        image = read_image(self.paths[i], **self.reader_params.get(self.readers[i], {}))
+        try:
+            return scaled_float(to_channels(image, channels))
+        except ValueError as exc:
+            raise ImageReadError(f"{self.paths[i]!r}: {exc}") from None
+
+    @functools.cached_property
+    def sample_shape(self):
+        """``(h, w, c)``: the most common size among the first PROBE_IMAGES files, and
+        their channels (3 if any has colour, else 1) unless given."""
+        images = [read_image(p, **self.reader_params.get(r, {}))
+                  for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
+        if self.channels is None:
+            self.channels = 3 if any(im.ndim == 3 and im.shape[-1] >= 3 for im in images) else 1
+        (height, width), _ = Counter(im.shape[:2] for im in images).most_common(1)[0]
+        return (int(height), int(width), self.channels)
+
+    def prepare(self, size, resize_mode):
+        self.size = (int(size[0]), int(size[1]))
+        self.resize_mode = resize_mode
+        if self.channels is None:
+            self.channels = self.sample_shape[-1]
+        return self
+
+    # -- the tf.data pipeline
+    def _slices(self, indices, targets=()):
+        import tensorflow as tf
+
+        indices = np.asarray(indices, dtype=np.int64)
+        native = np.array([self.readers[i] in NATIVE_READERS and not self.reader_params.get(self.readers[i])
+                           for i in indices], dtype=bool)
+        keys = (self.paths[indices], indices, native)
+        return tf.data.Dataset.from_tensor_slices((keys, *[t[indices] for t in targets]))
+
+    def _load(self, key, *targets):
+        """Read one file (native decoding where possible) and bring it to the input size."""
+        import tensorflow as tf
+
+        path, index, is_native = key
+        channels, size, mode = self.channels, self.size, self.resize_mode
+
+        def read_native():
+            return tf.io.decode_image(tf.io.read_file(path), channels=channels, dtype=tf.float32,
+                                      expand_animations=False)
+
+        def read_python():
+            return tf.numpy_function(lambda i: self._read(int(i), channels), [index], tf.float32)
+
+        image = tf.cond(is_native, read_native, read_python)
+        image.set_shape([None, None, channels])
+        same = tf.reduce_all(tf.equal(tf.shape(image)[:2], size))
+        image = tf.cond(same, lambda: image, lambda: _resize_op(image[tf.newaxis], size, mode)[0])
+        image.set_shape([size[0], size[1], channels])
+        return (image, *targets)
+
+    def _decoded(self, indices, targets=(), shuffle_seed=None, shuffle=False):
+        import tensorflow as tf
+
+        ds = self._slices(indices, targets)
+        if shuffle:  # shuffle the file names (cheap), then decode in that order
+            ds = ds.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
+        return ds.map(self._load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+    def channel_stats(self, indices, seed=None):
+        """Per-channel mean and variance over (a random sample of at most STATS_IMAGES) images."""
+        indices = np.asarray(indices)
+        if len(indices) > STATS_IMAGES:
+            indices = np.sort(np.random.RandomState(seed).choice(indices, STATS_IMAGES, replace=False))
+        total, total_sq, count = np.zeros(self.channels), np.zeros(self.channels), 0
+        with self.naming_errors(indices):
+            for (batch,) in self._decoded(indices).batch(256):
+                batch = batch.numpy().astype(np.float64)
+                total += batch.sum(axis=(0, 1, 2))
+                total_sq += np.square(batch).sum(axis=(0, 1, 2))
+                count += batch.shape[0] * batch.shape[1] * batch.shape[2]
+        mean = total / count
+        return mean, np.maximum(total_sq / count - np.square(mean), 0.0)
+
+    def dataset(self, indices, targets=(), *, batch_size, shuffle_seed=None, shuffle=False,
+                augmenters=(), cache=None):
+        """Batches ``(images, *targets)`` for ``indices``: read -> resize -> [cache] ->
+        [shuffle] -> batch -> [augment] -> prefetch."""
+        if cache is None:
+            ds = self._decoded(indices, targets, shuffle_seed, shuffle)
+        else:
+            ds = self._decoded(indices, targets).cache(
+                "" if cache == "memory" else os.path.join(os.fspath(cache), "medcnn-cache"))
+            if shuffle:
+                buffer = len(indices) if cache == "memory" else min(len(indices), DISK_SHUFFLE_BUFFER)
+                ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+        return _finish(ds, batch_size, augmenters, shuffle_seed)
+
+    def model_input(self, batch_size):
+        return self.dataset(np.arange(len(self)), batch_size=batch_size)
+
+    @contextlib.contextmanager
+    def naming_errors(self, indices=None):
+        """Turn a TensorFlow error raised while reading into an ImageReadError naming the file.
+
+        Native decoding errors do not carry the file name, so on failure the files are
+        read once more in Python, in order, and the first unreadable one is reported.
+        """
+        import tensorflow as tf
+
+        try:
+            yield
+        except tf.errors.OpError as exc:
+            for i in (range(len(self)) if indices is None else indices):
+                self._read(int(i), self.channels)  # raises ImageReadError naming the file
+            raise exc from None  # every file reads: the error did not come from the data
