@@ -27,10 +27,11 @@ _LAZY = {
     "datasets": "medcnn.datasets",
     "testing": "medcnn.testing",
     "estimators": "medcnn.estimators",
+    "evaluation": "medcnn.evaluation",
 }
 
 __all__ = ["CNNClassifier", "load_model", "hookimpl", "plugins", "registry", "exceptions",
-           "datasets", "testing", "MedCNNError", "__version__"]
+           "datasets", "evaluation", "testing", "MedCNNError", "__version__"]
 
 
 def __getattr__(name):

@@ -1,19 +1,14 @@
-"""The ``medcnn`` command line: ``medcnn demo`` and ``medcnn plugins``."""
+"""The ``medcnn`` command line: ``medcnn demo``, ``medcnn describe`` and ``medcnn plugins``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import sys
 import time
 
 __all__ = ["main"]
-
-#: File names of the Breast Histopathology (IDC) patches: <patient>_idx5_x.._y.._class<c>.png
-IDC_PATIENT_PATTERN = r"^(\d+)_idx5_"
-
 
 def _plugins(args) -> int:
     from medcnn import plugins
@@ -37,6 +32,25 @@ def _plugins(args) -> int:
     return 0
 
 
+def _load(source, loader="auto", split=None):
+    from medcnn.datasets import guess_loader, load
+
+    if loader == "auto":
+        loader = guess_loader(source if split is None else os.path.join(source, split))
+    params = {} if split is None or loader in ("csv", "arrays") else {"split": split}
+    return load(loader, source, **params), loader
+
+
+def _describe(args) -> int:
+    dataset, loader = _load(args.source, args.loader, args.split)
+    if args.json:
+        print(json.dumps({"loader": loader, **dataset.summary(inspect=not args.no_inspect)}, indent=2))
+    else:
+        print(f"loader: {loader}")
+        print(dataset.describe(inspect=not args.no_inspect))
+    return 0
+
+
 def _demo_data(args):
     """(X, y, groups, positive label, description) for the demo."""
     if args.data is None:
@@ -45,40 +59,32 @@ def _demo_data(args):
         X, y = make_histology(args.samples, image_size=args.image_size, random_state=args.random_state)
         return X, y, None, 1, (f"make_histology: {len(y)} synthetic H&E patches "
                                f"{args.image_size}x{args.image_size}, {int(y.sum())} malignant")
-    from medcnn.datasets import load_directory
+    dataset, loader = _load(args.data, args.loader)
+    if args.group_pattern is not None:
+        from medcnn.datasets import load_directory
 
-    pattern = args.group_pattern
-    dataset = load_directory(args.data)
-    if pattern is None and all(re.match(IDC_PATIENT_PATTERN, p.rsplit("/", 1)[-1]) for p in dataset.X):
-        pattern = IDC_PATIENT_PATTERN
-    if pattern is not None:
-        dataset = load_directory(args.data, group_pattern=pattern)
+        dataset = load_directory(args.data, group_pattern=args.group_pattern)
     if len(dataset.target_names) != 2:
         raise SystemExit(f"medcnn demo: {args.data!r} holds {len(dataset.target_names)} classes "
                          f"({dataset.target_names}); the demo reports binary metrics and needs 2.")
     positive = dataset.target_names[1]
-    text = (f"{args.data}: {len(dataset)} images, classes {dataset.target_names} "
+    text = (f"{args.data} ({loader} loader): {len(dataset)} images, classes {dataset.target_names} "
             f"(positive: {positive!r})")
     if dataset.groups is not None:
-        text += f", {len(set(dataset.groups))} patients (pattern {pattern!r})"
+        text += f", {len(set(dataset.groups))} patients"
     return dataset.X, dataset.y, dataset.groups, positive, text
 
 
 def _demo(args) -> int:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, recall_score, roc_auc_score
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
     from medcnn import CNNClassifier
+    from medcnn.evaluation import default_cv
 
     X, y, groups, positive, text = _demo_data(args)
     print(f"Data: {text}")
-    if groups is not None:
-        cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.random_state)
-        print(f"Cross-validation: {args.folds}-fold stratified, grouped by patient")
-    else:
-        cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.random_state)
-        print(f"Cross-validation: {args.folds}-fold stratified")
+    cv = default_cv(args.folds, groups, random_state=args.random_state)
+    print(f"Cross-validation: {args.folds}-fold stratified" + (", grouped by patient" if groups is not None else ""))
     clf = CNNClassifier(architecture=args.architecture, epochs=args.epochs, augment=["flip", "rotate90"],
                         image_size=args.image_size if args.data is not None else None,
                         class_weight="balanced", random_state=args.random_state)
@@ -115,8 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="cross-validate a CNN on synthetic histology or an image folder")
     demo.add_argument("--data", help="class-per-folder image tree (e.g. ../shared/data/idc/Train)")
+    demo.add_argument("--loader", default="auto", help="dataset loader for --data (default: csv for a "
+                      ".csv file, idc for IDC trees, else directory)")
     demo.add_argument("--group-pattern", help="regex whose first group is the patient ID in file "
-                      "names (IDC names are detected automatically)")
+                      "names of a directory tree (IDC trees get patient groups automatically)")
     demo.add_argument("--folds", type=int, default=5)
     demo.add_argument("--epochs", type=int, default=8)
     demo.add_argument("--samples", type=int, default=500, help="synthetic images (without --data)")
@@ -124,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--architecture", default="workshop_cnn")
     demo.add_argument("--random-state", type=int, default=0)
     demo.set_defaults(func=_demo)
+    describe = sub.add_parser("describe", help="summarise a dataset: classes, patients, sizes, bad files")
+    describe.add_argument("source", help="image folder or CSV manifest")
+    describe.add_argument("--loader", default="auto", help="registered loader name (default: guessed)")
+    describe.add_argument("--split", help="sub-folder holding the split (e.g. Train)")
+    describe.add_argument("--no-inspect", action="store_true", help="do not open the image files")
+    describe.add_argument("--json", action="store_true", help="machine-readable output")
+    describe.set_defaults(func=_describe)
     plugins = sub.add_parser("plugins", help="list registered components and their plugins")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
     plugins.set_defaults(func=_plugins)

@@ -13,6 +13,7 @@ __all__ = [
     "ImageReadError",
     "ModelFileError",
     "PluginLoadWarning",
+    "SkippedFilesWarning",
 ]
 
 
@@ -45,3 +46,7 @@ class ModelFileError(MedCNNError, ValueError):
 
 class PluginLoadWarning(UserWarning):
     """A third-party plugin failed to import or to register; the others still load."""
+
+
+class SkippedFilesWarning(UserWarning):
+    """Files were skipped under ``on_error="skip"``; the message counts and names them."""

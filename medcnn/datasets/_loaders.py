@@ -1,76 +1,103 @@
-"""Built-in dataset loaders and the object they return."""
+"""Built-in dataset loaders: directory trees, the IDC layouts, CSV manifests, arrays.
+
+Policy for problem files (``on_error``): with ``"raise"`` (default) the first
+problem raises an error naming the file and the fix; with ``"skip"`` problem files
+are left out and ONE :class:`~medcnn.exceptions.SkippedFilesWarning` counts them and
+names them. Problems are: zero-byte files, files that do not read (only checked with
+``verify=True``, which opens every file), manifest rows whose file is missing, and
+class folders without images. Files whose suffix no image reader handles are always
+left out with a warning that counts them; hidden files (``.DS_Store``) are ignored.
+"""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from medcnn.exceptions import ImageReadError, SkippedFilesWarning
 from medcnn.hookspecs import hookimpl
 
-__all__ = ["ImageDataset", "load_directory", "load"]
+from ._dataset import ImageDataset, inspect_image
+
+__all__ = ["load", "load_directory", "load_idc", "load_csv", "load_arrays", "guess_loader",
+           "IDC_PATIENT_PATTERN"]
+
+#: Patient ID in the IDC file names: ``<patient>_idx5_x<X>_y<Y>_class<C>.png``.
+IDC_PATIENT_PATTERN = r"^(\d+)_idx5_"
+ON_ERROR = ("raise", "skip")
+_LISTED = 10
 
 
-@dataclass
-class ImageDataset:
-    """Images with labels, as every loader returns them.
+class _Problems:
+    """Apply the on_error policy: raise at once, or collect and warn once."""
 
-    Attributes
-    ----------
-    X : numpy.ndarray
-        1-D array of file paths (or an image array for in-memory data).
-    y : numpy.ndarray
-        Labels, one per image.
-    groups : numpy.ndarray or None
-        Patient or subject IDs, one per image, for group-aware splitting.
-    target_names : list of str
-        The class names, sorted.
-    source : str
-        Where the data came from.
-    """
+    def __init__(self, on_error, source):
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error={on_error!r} is not valid; use one of {ON_ERROR}.")
+        self.on_error, self.source, self.items = on_error, source, []
 
-    X: np.ndarray
-    y: np.ndarray
-    groups: np.ndarray | None = None
-    target_names: list = field(default_factory=list)
-    source: str = ""
+    def __call__(self, what, message, error=ValueError):
+        if self.on_error == "raise":
+            raise error(f"{message} Fix or remove it, or pass on_error='skip' to leave such files out.")
+        self.items.append(f"{what} ({message})")
 
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def describe(self) -> str:
-        """A short summary: size, classes with counts, groups.
-
-        Returns
-        -------
-        str
-            Several lines: the number of images and classes, then one line per
-            class with its count and share, then the number of groups and the
-            source when known.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> ds = ImageDataset(np.array(["a.png", "b.png"]), np.array([0, 1]), target_names=["0", "1"])
-        >>> print(ds.describe().splitlines()[0])
-        2 images, 2 classes
-        """
-        counts = Counter(self.y.tolist())
-        lines = [f"{len(self)} images, {len(counts)} classes"]
-        for name in sorted(counts, key=str):
-            lines.append(f"  {name}: {counts[name]} ({counts[name] / max(len(self), 1):.1%})")
-        if self.groups is not None:
-            lines.append(f"  groups: {len(np.unique(self.groups))}")
-        if self.source:
-            lines.append(f"  source: {self.source}")
-        return "\n".join(lines)
+    def warn(self, ignored=()):
+        for items, title in ((self.items, "problem"), (list(ignored), "non-image")):
+            if items:
+                listed = "; ".join(items[:_LISTED]) + ("; ..." if len(items) > _LISTED else "")
+                warnings.warn(f"Skipped {len(items)} {title} file(s) under {self.source!r}: {listed}",
+                              SkippedFilesWarning, stacklevel=3)
 
 
-def load_directory(source, split=None, suffixes=None, group_pattern=None) -> ImageDataset:
+def _image_suffixes(suffixes=None):
+    if suffixes is None:
+        from medcnn.registry import image_readers
+
+        suffixes = image_readers.names()
+    return {"." + s.lower().lstrip(".") for s in suffixes}
+
+
+def _check_file(path: Path, problems: _Problems, verify: bool) -> bool:
+    if path.stat().st_size == 0:
+        problems(str(path), f"Image file {str(path)!r} is empty (0 bytes).", ImageReadError)
+        return False
+    if verify:
+        try:
+            inspect_image(path)
+        except ImageReadError as exc:
+            problems(str(path), str(exc), ImageReadError)
+            return False
+    return True
+
+
+def _groups_from_names(paths, pattern):
+    regex = re.compile(pattern)
+    groups = []
+    for path in paths:
+        match = regex.search(Path(path).name)
+        if match is None:
+            raise ValueError(
+                f"group_pattern {pattern!r} does not match the file name of {path!r}; fix the "
+                "pattern or move files without a patient ID out of the tree."
+            )
+        groups.append(match.group(1) if regex.groups else match.group(0))
+    return np.asarray(groups)
+
+
+def _dataset(paths, labels, groups, source):
+    if not paths:
+        raise ValueError(f"No usable image files under {source!r}.")
+    return ImageDataset(np.asarray(paths), np.asarray(labels),
+                        None if groups is None else np.asarray(groups), sorted(set(labels)), source)
+
+
+def load_directory(source, split=None, suffixes=None, group_pattern=None, on_error="raise",
+                   verify=False) -> ImageDataset:
     r"""Load a class-per-folder tree: ``source/[split/]<class>/<image files>``.
 
     Parameters
@@ -86,6 +113,11 @@ def load_directory(source, split=None, suffixes=None, group_pattern=None) -> Ima
         match) is the patient/subject ID, returned as ``groups``. For the IDC patches
         (``10253_idx5_x501_y351_class0.png``) use ``r"^(\d+)_idx5_"``. A file name
         that does not match is an error naming the file.
+    on_error : {"raise", "skip"}, default="raise"
+        Policy for empty or unreadable files and class folders without images (see
+        the module notes).
+    verify : bool, default=False
+        Open every file now (header and data check) instead of failing at training.
 
     Returns
     -------
@@ -111,38 +143,231 @@ def load_directory(source, split=None, suffixes=None, group_pattern=None) -> Ima
             f"Dataset folder {str(root)!r} does not exist or is not a folder; expected "
             "<root>/<class name>/<image files>."
         )
-    if suffixes is None:
-        from medcnn.registry import image_readers
-
-        suffixes = image_readers.names()
-    suffixes = {"." + s.lower().lstrip(".") for s in suffixes}
-    paths, labels = [], []
+    wanted = _image_suffixes(suffixes)
+    problems = _Problems(on_error, str(root))
     class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if not class_dirs:
+        raise ValueError(f"{str(root)!r} holds no class folders; expected <root>/<class name>/<image files>.")
+    paths, labels, ignored = [], [], []
     for class_dir in class_dirs:
-        files = sorted(p for p in class_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-        paths += [str(p) for p in files]
-        labels += [class_dir.name] * len(files)
-    if not paths:
-        raise ValueError(
-            f"No image files found under {str(root)!r}: expected class folders "
-            f"(e.g. {str(root / '0')!r}) holding files with suffixes {sorted(suffixes)}. "
-            f"Folders seen: {[d.name for d in class_dirs] or 'none'}."
-        )
-    groups = None
-    if group_pattern is not None:
-        regex = re.compile(group_pattern)
-        groups = []
-        for path in paths:
-            match = regex.search(Path(path).name)
-            if match is None:
-                raise ValueError(
-                    f"group_pattern {group_pattern!r} does not match the file name of {path!r}; "
-                    "fix the pattern or move files without a patient ID out of the tree."
-                )
-            groups.append(match.group(1) if regex.groups else match.group(0))
-        groups = np.asarray(groups)
-    y = np.asarray(labels)
-    return ImageDataset(np.asarray(paths), y, groups, sorted(set(labels)), str(root))
+        found = 0
+        for path in sorted(p for p in class_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+            if path.suffix.lower() not in wanted:
+                ignored.append(str(path))
+            elif _check_file(path, problems, verify):
+                paths.append(str(path))
+                labels.append(class_dir.name)
+                found += 1
+        if not found:
+            problems(str(class_dir), f"Class folder {str(class_dir)!r} holds no usable images.")
+    problems.warn(ignored)
+    groups = None if group_pattern is None else _groups_from_names(paths, group_pattern)
+    return _dataset(paths, labels, groups, str(root))
+
+
+def load_idc(source, split=None, on_error="raise", verify=False) -> ImageDataset:
+    """Load the Breast Histopathology (IDC) patches with patient IDs as groups.
+
+    Both published layouts are recognised: the original ``<patient>/<0|1>/*.png``
+    tree and the flat ``<0|1>/<patient>_idx5_x.._y.._class<c>.png`` tree. Class
+    ``0`` is IDC-negative (benign), ``1`` IDC-positive (malignant).
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The folder holding either layout (or its splits, with ``split``).
+    split : str, optional
+        Sub-folder such as ``"Train"`` or ``"Valid"``.
+    on_error : {"raise", "skip"}, default="raise"
+        Policy for empty or unreadable files (see the module notes).
+    verify : bool, default=False
+        Open every file now.
+
+    Returns
+    -------
+    ImageDataset
+        ``y`` holds ``"0"``/``"1"``, ``groups`` the patient IDs.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> root = tempfile.mkdtemp()
+    >>> for c in "01":
+    ...     os.makedirs(os.path.join(root, c))
+    ...     name = f"8863_idx5_x51_y1251_class{c}.png"
+    ...     Image.fromarray(np.zeros((50, 50, 3), np.uint8)).save(os.path.join(root, c, name))
+    >>> ds = load_idc(root)
+    >>> ds.groups.tolist(), ds.y.tolist()
+    (['8863', '8863'], ['0', '1'])
+    """
+    root = Path(os.fspath(source))
+    if split is not None:
+        root = root / split
+    if not root.is_dir():
+        raise FileNotFoundError(f"IDC folder {str(root)!r} does not exist or is not a folder.")
+    subdirs = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if subdirs and set(subdirs) <= {"0", "1"}:  # flat layout
+        dataset = load_directory(root, group_pattern=IDC_PATIENT_PATTERN, on_error=on_error, verify=verify)
+        for path, label in zip(dataset.X, dataset.y):
+            tag = re.search(r"_class(\d)\.", Path(path).name)
+            if tag and tag.group(1) != label:
+                raise ValueError(f"{path!r} is in class folder {label!r} but its name says class "
+                                 f"{tag.group(1)}; move it to the right folder.")
+        return dataset
+    if subdirs and all((root / d / "0").is_dir() or (root / d / "1").is_dir() for d in subdirs):
+        wanted = _image_suffixes()
+        problems = _Problems(on_error, str(root))
+        paths, labels, groups, ignored = [], [], [], []
+        for patient in subdirs:
+            for label in ("0", "1"):
+                folder = root / patient / label
+                if not folder.is_dir():
+                    continue
+                for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+                    if path.suffix.lower() not in wanted:
+                        ignored.append(str(path))
+                    elif _check_file(path, problems, verify):
+                        paths.append(str(path))
+                        labels.append(label)
+                        groups.append(patient)
+        problems.warn(ignored)
+        return _dataset(paths, labels, groups, str(root))
+    raise ValueError(
+        f"{str(root)!r} is not an IDC tree: expected class folders '0' and '1' (flat layout) or "
+        f"patient folders holding '0'/'1' (original layout); found folders {subdirs[:10] or 'none'}. "
+        "Pass split='Train' if the splits are one level down."
+    )
+
+
+def load_csv(source, path_column="path", label_column="label", group_column=None, root=None,
+             allow_outside_root=False, on_error="raise", verify=False) -> ImageDataset:
+    """Load a CSV manifest with one row per image.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The CSV file (comma-separated, with a header row).
+    path_column, label_column : str, default="path", "label"
+        Columns holding the image path and the label.
+    group_column : str, optional
+        Column holding the patient/subject ID.
+    root : str or os.PathLike, optional
+        Folder that relative paths are resolved against; defaults to the CSV's folder.
+    allow_outside_root : bool, default=False
+        Paths that resolve outside ``root`` (``../x.png``, absolute paths elsewhere)
+        are refused unless this is True, so a manifest cannot point anywhere on disk.
+    on_error : {"raise", "skip"}, default="raise"
+        Policy for rows whose file is missing, empty or unreadable, or whose label is empty.
+    verify : bool, default=False
+        Open every file now.
+
+    Returns
+    -------
+    ImageDataset
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from PIL import Image
+    >>> root = tempfile.mkdtemp()
+    >>> Image.fromarray(np.zeros((8, 8), np.uint8)).save(os.path.join(root, "a.png"))
+    >>> with open(os.path.join(root, "labels.csv"), "w") as f:
+    ...     _ = f.write("path,label,patient\\na.png,benign,P1\\n")
+    >>> load_csv(os.path.join(root, "labels.csv"), group_column="patient").groups.tolist()
+    ['P1']
+    """
+    manifest = Path(os.fspath(source))
+    if not manifest.is_file():
+        raise FileNotFoundError(f"CSV manifest {str(manifest)!r} not found.")
+    base = Path(os.fspath(root)) if root is not None else manifest.parent
+    base = base.resolve()
+    problems = _Problems(on_error, str(manifest))
+    with open(manifest, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = reader.fieldnames or []
+        needed = [c for c in (path_column, label_column, group_column) if c is not None]
+        missing = [c for c in needed if c not in columns]
+        if missing:
+            raise ValueError(f"CSV manifest {str(manifest)!r} has no column(s) {missing}; its columns are "
+                             f"{columns}. Pass path_column=, label_column=, group_column= to match.")
+        paths, labels, groups = [], [], []
+        for line, row in enumerate(reader, start=2):
+            raw, label = (row[path_column] or "").strip(), (row[label_column] or "").strip()
+            where = f"{str(manifest)!r} line {line}"
+            if not raw or not label:
+                problems(where, f"Row at {where} has an empty path or label.")
+                continue
+            path = (base / raw).resolve()
+            if not allow_outside_root and not path.is_relative_to(base):
+                raise ValueError(f"Row at {where} points outside {str(base)!r}: {raw!r}. Move the file "
+                                 "under the root or pass allow_outside_root=True if you trust the manifest.")
+            if not path.is_file():
+                problems(str(path), f"Row at {where}: image file {str(path)!r} not found.", FileNotFoundError)
+                continue
+            if _check_file(path, problems, verify):
+                paths.append(str(path))
+                labels.append(label)
+                groups.append((row[group_column] or "").strip() if group_column else None)
+    problems.warn()
+    return _dataset(paths, labels, groups if group_column else None, str(manifest))
+
+
+def load_arrays(source, y, groups=None, target_names=None) -> ImageDataset:
+    """Wrap in-memory images so every loader returns the same object.
+
+    Parameters
+    ----------
+    source : array-like
+        Images ``(n, h, w[, c])`` or a sequence of file paths.
+    y : array-like of shape (n,)
+        Labels.
+    groups : array-like of shape (n,), optional
+        Patient/subject IDs.
+    target_names : list, optional
+        Class names; defaults to the sorted unique labels.
+
+    Returns
+    -------
+    ImageDataset
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> load_arrays(np.zeros((2, 8, 8)), [0, 1]).target_names
+    [0, 1]
+    """
+    X, y = np.asarray(source), np.asarray(y)
+    if len(X) != len(y) or (groups is not None and len(groups) != len(y)):
+        raise ValueError(f"X, y and groups must have the same length; got {len(X)}, {len(y)} and "
+                         f"{'no groups' if groups is None else len(groups)}.")
+    names = list(target_names) if target_names is not None else sorted(set(y.tolist()), key=str)
+    return ImageDataset(X, y, None if groups is None else np.asarray(groups), names, "arrays")
+
+
+def guess_loader(source) -> str:
+    """Loader name for ``source``: ``"csv"`` for a .csv file, ``"idc"`` for an IDC tree,
+    else ``"directory"``.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        File or folder.
+
+    Returns
+    -------
+    str
+    """
+    path = Path(os.fspath(source))
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return "csv"
+    if path.is_dir():
+        for class_dir in (path / "0", path / "1"):
+            if class_dir.is_dir():
+                first = next((p.name for p in class_dir.iterdir() if p.is_file()), "")
+                if re.match(IDC_PATIENT_PATTERN, first):
+                    return "idc"
+    return "directory"
 
 
 def load(loader: str, source, **params) -> ImageDataset:
@@ -151,22 +376,22 @@ def load(loader: str, source, **params) -> ImageDataset:
     Parameters
     ----------
     loader : str
-        Registered loader name (``"directory"``; plugins add more).
-    source : str or os.PathLike
-        What to load (folder, file).
+        Registered loader name: ``"directory"``, ``"idc"``, ``"csv"``, ``"arrays"``;
+        plugins add more (``"dicom"``).
+    source : str or os.PathLike or array-like
+        What to load (folder, file, arrays).
     **params
         Passed to the loader.
 
     Returns
     -------
     ImageDataset
-        What the loader returns: images (or paths), labels and, if the loader
-        provides them, groups.
+        Paths (or images), labels, groups and class names from the loader.
 
     Raises
     ------
     UnknownNameError
-        If no loader is registered as ``loader``.
+        If no plugin registered ``loader``; the message lists the available loaders.
 
     Examples
     --------
@@ -184,3 +409,6 @@ def load(loader: str, source, **params) -> ImageDataset:
 @hookimpl
 def register_dataset_loaders(register):
     register("directory", load_directory, description="Class-per-folder tree: root/<class>/<images>")
+    register("idc", load_idc, description="Breast Histopathology (IDC) patches, patients as groups")
+    register("csv", load_csv, description="CSV manifest: path, label and optional group columns")
+    register("arrays", load_arrays, description="In-memory images or paths with labels")
