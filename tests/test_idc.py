@@ -1,7 +1,7 @@
-"""Real-data check on the Breast Histopathology (IDC) patches, when they are present.
+"""Real-data checks on the Breast Histopathology (IDC) patches, when they are present.
 
 The data live outside the repository (../shared/data/idc, patients disjoint between
-Train and Valid); the test skips on machines without them.
+Train and Valid); these tests skip on machines without them.
 """
 
 from pathlib import Path
@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold, cross_validate
 
 from medcnn import CNNClassifier
-from medcnn.datasets import load_directory
+from medcnn.datasets import load
 
 IDC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "idc"
 
@@ -22,8 +23,7 @@ pytestmark = [
 
 
 def test_workshop_cnn_reaches_auc_085_on_idc_valid():
-    train = load_directory(IDC / "Train", group_pattern=r"^(\d+)_idx5_")
-    valid = load_directory(IDC / "Valid", group_pattern=r"^(\d+)_idx5_")
+    train, valid = load("idc", IDC / "Train"), load("idc", IDC / "Valid")
     assert not set(train.groups) & set(valid.groups), "Train and Valid must not share patients"
     clf = CNNClassifier(architecture="workshop_cnn", epochs=10, image_size=50, random_state=0)
     clf.fit(train.X, train.y)
@@ -33,3 +33,14 @@ def test_workshop_cnn_reaches_auc_085_on_idc_valid():
     assert auc >= 0.85
     # the odd-sized edge patches (50x1, 50x6 ...) were resized, not dropped
     assert len(proba) == len(valid.X) and np.isfinite(proba).all()
+
+
+def test_patient_grouped_cross_validation_on_idc_paths():
+    ds = load("idc", IDC / "Train")
+    assert len(ds.X) == 4460 and len(set(ds.groups)) == 223
+    clf = CNNClassifier(architecture="lenet5", epochs=1, image_size=50, random_state=0)
+    scores = cross_validate(clf, ds.X, ds.y, groups=ds.groups, cv=StratifiedGroupKFold(3),
+                            scoring="roc_auc", return_indices=True)
+    for train, test in zip(scores["indices"]["train"], scores["indices"]["test"]):
+        assert not set(ds.groups[train]) & set(ds.groups[test])
+    assert np.all(scores["test_score"] > 0.6), scores["test_score"]

@@ -364,9 +364,14 @@ def guess_loader(source) -> str:
     if path.is_dir():
         for class_dir in (path / "0", path / "1"):
             if class_dir.is_dir():
-                first = next((p.name for p in class_dir.iterdir() if p.is_file()), "")
+                first = next((p.name for p in class_dir.iterdir()
+                              if p.is_file() and not p.name.startswith(".")), "")
                 if re.match(IDC_PATIENT_PATTERN, first):
                     return "idc"
+        # original layout: <patient>/<0|1>/*.png (the same test load_idc applies)
+        subdirs = [d for d in path.iterdir() if d.is_dir() and not d.name.startswith(".")]
+        if subdirs and all((d / "0").is_dir() or (d / "1").is_dir() for d in subdirs):
+            return "idc"
     return "directory"
 
 
