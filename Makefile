@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test docs clean
 
-$(STAMP): pyproject.toml plugins/medcnn-example/pyproject.toml
+$(STAMP): pyproject.toml plugins/medcnn-example/pyproject.toml plugins/medcnn-dicom/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e plugins/medcnn-example
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e plugins/medcnn-example -e plugins/medcnn-dicom
 	touch $(STAMP)
 
 demo: $(STAMP)

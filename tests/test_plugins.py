@@ -95,7 +95,7 @@ def test_builtin_augmenters_readers_and_loaders():
     assert builtin_names(medcnn.registry.image_readers) == sorted(BUILTIN_READERS)
     for name in BUILTIN_READERS:
         assert medcnn.registry.image_readers.get(name).plugin == "medcnn.datasets._readers"
-    assert builtin_names(medcnn.registry.dataset_loaders) == ["directory"]
+    assert builtin_names(medcnn.registry.dataset_loaders) == ["arrays", "csv", "directory", "idc"]
     assert medcnn.registry.dataset_loaders.get("directory").plugin == "medcnn.datasets._loaders"
 
 
@@ -172,7 +172,7 @@ def test_import_and_listing_do_not_import_tensorflow():
     assert report["heavy"] == []
     assert "workshop_cnn" in report["names"]["architecture"]
     assert report["names"]["augmenter"] == sorted(BUILTIN_AUGMENTERS)
-    assert report["names"]["dataset_loader"] == ["directory"]
+    assert report["names"]["dataset_loader"] == ["arrays", "csv", "directory", "idc"]
 
 
 # 3. Unknown names -------------------------------------------------------------------

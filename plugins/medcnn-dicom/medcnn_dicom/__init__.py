@@ -34,6 +34,20 @@ __version__ = "0.1.0"
 
 @hookimpl
 def register_image_readers(register):
+    """Register :func:`read_dicom` for ``.dcm`` (with the DICOM magic bytes) and ``.dicom``.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)`` from medcnn.
+
+    Examples
+    --------
+    >>> seen = {}
+    >>> register_image_readers(lambda name, factory, description="", **meta: seen.update({name: meta}))
+    >>> seen
+    {'dcm': {'magic': ((128, b'DICM'),)}, 'dicom': {}}
+    """
     # The magic bytes go with "dcm" only: one reader claims suffix-less DICOM files.
     register("dcm", read_dicom, description=".dcm files via pydicom: modality LUT, window, "
              "float32 in [0, 1]", magic=DICOM_MAGIC)
@@ -42,5 +56,19 @@ def register_image_readers(register):
 
 @hookimpl
 def register_dataset_loaders(register):
+    """Register :func:`load_dicom` as the dataset loader ``"dicom"``.
+
+    Parameters
+    ----------
+    register : callable
+        ``register(name, factory, description="", **metadata)`` from medcnn.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> register_dataset_loaders(lambda name, factory, description="", **meta: seen.append(name))
+    >>> seen
+    ['dicom']
+    """
     register("dicom", load_dicom, description="DICOM files: root/<class>/**/*.dcm or a CSV of "
              "paths and labels; groups = PatientID")

@@ -304,7 +304,7 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
     Returns
     -------
     numpy.ndarray
-        float32 in [0, 1]: ``(rows, columns)`` for grayscale, ``(rows, columns, 3)``
+        The image as float32 in [0, 1]: ``(rows, columns)`` for grayscale, ``(rows, columns, 3)``
         for RGB, YCbCr (converted to RGB) and palette colour. With neither
         ``window`` nor ``percentiles`` the image's minimum maps to 0 and its maximum
         to 1 (all channels together); a constant image gives zeros (ones after
