@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs clean
+.PHONY: demo test docs clean bench
 
 $(STAMP): pyproject.toml plugins/medcnn-example/pyproject.toml plugins/medcnn-dicom/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_predict_memory.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

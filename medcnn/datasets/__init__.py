@@ -10,11 +10,11 @@ Examples
 
 from ._dataset import ImageDataset, inspect_image
 from ._images import read_image, reader_for, to_channels
-from ._loaders import (IDC_PATIENT_PATTERN, guess_loader, load, load_arrays, load_csv, load_directory,
+from ._loaders import (IDC_PATIENT_PATTERN, ErrorPolicy, guess_loader, load, load_arrays, load_csv, load_directory,
                        load_idc)
 from ._readers import read_with_pillow
 from ._synthetic import make_histology
 
-__all__ = ["ImageDataset", "IDC_PATIENT_PATTERN", "guess_loader", "inspect_image", "load",
+__all__ = ["ErrorPolicy", "ImageDataset", "IDC_PATIENT_PATTERN", "guess_loader", "inspect_image", "load",
            "load_arrays", "load_csv", "load_directory", "load_idc", "make_histology", "read_image",
            "read_with_pillow", "reader_for", "to_channels"]

@@ -24,7 +24,7 @@ from medcnn.hookspecs import hookimpl
 
 from ._dataset import ImageDataset, inspect_image
 
-__all__ = ["load", "load_directory", "load_idc", "load_csv", "load_arrays", "guess_loader",
+__all__ = ["ErrorPolicy", "load", "load_directory", "load_idc", "load_csv", "load_arrays", "guess_loader",
            "IDC_PATIENT_PATTERN"]
 
 #: Patient ID in the IDC file names: ``<patient>_idx5_x<X>_y<Y>_class<C>.png``.
@@ -33,8 +33,30 @@ ON_ERROR = ("raise", "skip")
 _LISTED = 10
 
 
-class _Problems:
-    """Apply the on_error policy: raise at once, or collect and warn once."""
+class ErrorPolicy:
+    """The ``on_error`` policy of a loader: raise at once, or collect and warn once.
+
+    Loader plugins use it so that every loader treats problem files the same way.
+
+    Parameters
+    ----------
+    on_error : {"raise", "skip"}
+        ``"raise"``: the first problem raises. ``"skip"``: problems are collected and
+        :meth:`warn` issues one :class:`~medcnn.exceptions.SkippedFilesWarning`.
+    source : str
+        What is being loaded (folder or file), for the warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> policy = ErrorPolicy("skip", "scans/")
+    >>> policy("scans/a.png", "Image file 'scans/a.png' is empty (0 bytes).")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     policy.warn()
+    >>> str(caught[0].message)
+    "Skipped 1 problem file(s) under 'scans/': scans/a.png (Image file 'scans/a.png' is empty (0 bytes).)"
+    """
 
     def __init__(self, on_error, source):
         if on_error not in ON_ERROR:
@@ -42,11 +64,13 @@ class _Problems:
         self.on_error, self.source, self.items = on_error, source, []
 
     def __call__(self, what, message, error=ValueError):
+        """Report a problem with ``what``: raise ``error(message + fix)`` or record it."""
         if self.on_error == "raise":
             raise error(f"{message} Fix or remove it, or pass on_error='skip' to leave such files out.")
         self.items.append(f"{what} ({message})")
 
     def warn(self, ignored=()):
+        """Issue the warning for what was skipped (and for ``ignored`` non-image files)."""
         for items, title in ((self.items, "problem"), (list(ignored), "non-image")):
             if items:
                 listed = "; ".join(items[:_LISTED]) + ("; ..." if len(items) > _LISTED else "")
@@ -62,7 +86,7 @@ def _image_suffixes(suffixes=None):
     return {"." + s.lower().lstrip(".") for s in suffixes}
 
 
-def _check_file(path: Path, problems: _Problems, verify: bool) -> bool:
+def _check_file(path: Path, problems: ErrorPolicy, verify: bool) -> bool:
     if path.stat().st_size == 0:
         problems(str(path), f"Image file {str(path)!r} is empty (0 bytes).", ImageReadError)
         return False
@@ -144,7 +168,7 @@ def load_directory(source, split=None, suffixes=None, group_pattern=None, on_err
             "<root>/<class name>/<image files>."
         )
     wanted = _image_suffixes(suffixes)
-    problems = _Problems(on_error, str(root))
+    problems = ErrorPolicy(on_error, str(root))
     class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     if not class_dirs:
         raise ValueError(f"{str(root)!r} holds no class folders; expected <root>/<class name>/<image files>.")
@@ -217,7 +241,7 @@ def load_idc(source, split=None, on_error="raise", verify=False) -> ImageDataset
         return dataset
     if subdirs and all((root / d / "0").is_dir() or (root / d / "1").is_dir() for d in subdirs):
         wanted = _image_suffixes()
-        problems = _Problems(on_error, str(root))
+        problems = ErrorPolicy(on_error, str(root))
         paths, labels, groups, ignored = [], [], [], []
         for patient in subdirs:
             for label in ("0", "1"):
@@ -282,7 +306,7 @@ def load_csv(source, path_column="path", label_column="label", group_column=None
         raise FileNotFoundError(f"CSV manifest {str(manifest)!r} not found.")
     base = Path(os.fspath(root)) if root is not None else manifest.parent
     base = base.resolve()
-    problems = _Problems(on_error, str(manifest))
+    problems = ErrorPolicy(on_error, str(manifest))
     with open(manifest, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         columns = reader.fieldnames or []
