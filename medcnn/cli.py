@@ -32,17 +32,19 @@ def _plugins(args) -> int:
     return 0
 
 
-def _load(source, loader="auto", split=None):
+def _load(source, loader="auto", split=None, on_error=None):
     from medcnn.datasets import guess_loader, load
 
     if loader == "auto":
         loader = guess_loader(source if split is None else os.path.join(source, split))
     params = {} if split is None or loader in ("csv", "arrays") else {"split": split}
+    if on_error is not None:
+        params["on_error"] = on_error
     return load(loader, source, **params), loader
 
 
 def _describe(args) -> int:
-    dataset, loader = _load(args.source, args.loader, args.split)
+    dataset, loader = _load(args.source, args.loader, args.split, args.on_error)
     if args.json:
         print(json.dumps({"loader": loader, **dataset.summary(inspect=not args.no_inspect)}, indent=2))
     else:
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("source", help="image folder or CSV manifest")
     describe.add_argument("--loader", default="auto", help="registered loader name (default: guessed)")
     describe.add_argument("--split", help="sub-folder holding the split (e.g. Train)")
+    describe.add_argument("--on-error", choices=("raise", "skip"), help="loader policy for problem "
+                          "files: stop at the first (raise, the default) or skip them with a warning")
     describe.add_argument("--no-inspect", action="store_true", help="do not open the image files")
     describe.add_argument("--json", action="store_true", help="machine-readable output")
     describe.set_defaults(func=_describe)

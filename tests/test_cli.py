@@ -59,3 +59,17 @@ def test_demo_on_an_image_folder_groups_idc_patients(tmp_path, capsys, histology
     out = capsys.readouterr().out
     assert "48 images" in out and "8 patients" in out and "grouped by patient" in out
     assert len(_table_rows(out)) == 3
+
+
+def test_describe_can_skip_problem_files(tmp_path, capsys, histology):
+    X, y = histology
+    for label in ("0", "1"):
+        (tmp_path / label).mkdir()
+        for i in range(3):
+            Image.fromarray(X[i]).save(tmp_path / label / f"p{i}.png")
+    (tmp_path / "0" / "empty.png").write_bytes(b"")
+    with pytest.raises(Exception, match="empty.png"):
+        main(["describe", str(tmp_path)])
+    with pytest.warns(UserWarning, match="Skipped 1 problem file.*empty.png"):
+        assert main(["describe", str(tmp_path), "--on-error", "skip", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_images"] == 6

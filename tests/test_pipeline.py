@@ -43,6 +43,10 @@ def test_cache_does_not_change_training(histology_files, tmp_path, cache):
     np.testing.assert_allclose(cached.predict_proba(paths), expected, atol=1e-5)
     if cache == "disk":
         assert any(folder.iterdir()), "the disk cache wrote no files"
+        # a second fit on other images with the same folder must not read the first cache
+        other = small(cache=str(folder)).fit(paths[::-1][:30], y[::-1][:30]).predict_proba(paths)
+        fresh = small().fit(paths[::-1][:30], y[::-1][:30]).predict_proba(paths)
+        np.testing.assert_allclose(other, fresh, atol=1e-5)
 
 
 def test_mixed_sizes_and_channels_from_files(histology, tmp_path):

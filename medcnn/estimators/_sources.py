@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 from collections import Counter
 
@@ -24,7 +25,8 @@ from ._inputs import RESIZE_MODES, scaled_float
 
 __all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
 
-#: Readers whose files TensorFlow decodes natively (same pixels as the Pillow reader).
+#: Readers whose files TensorFlow decodes natively: PNG gives the same pixels as the
+#: Pillow reader; JPEG may differ by a few levels (another IDCT implementation).
 NATIVE_READERS = ("png", "jpg", "jpeg")
 #: Images read to learn the input size and channels of a path X in fit.
 PROBE_IMAGES = 64
@@ -220,12 +222,20 @@ class PathImages:
         if cache is None:
             ds = self._decoded(indices, targets, shuffle_seed, shuffle)
         else:
-            ds = self._decoded(indices, targets).cache(
-                "" if cache == "memory" else os.path.join(os.fspath(cache), "medcnn-cache"))
+            ds = self._decoded(indices, targets).cache("" if cache == "memory" else self._cache_file(cache, indices))
             if shuffle:
                 buffer = len(indices) if cache == "memory" else min(len(indices), DISK_SHUFFLE_BUFFER)
                 ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
         return _finish(ds, batch_size, augmenters, shuffle_seed)
+
+    def _cache_file(self, folder, indices):
+        """Cache file prefix in ``folder`` named after what it holds (files, size, channels,
+        resize mode, reader parameters), so a cache is only ever reused for the same images."""
+        key = hashlib.sha256()
+        for part in (self.paths[np.asarray(indices)].tolist(), self.size, self.channels, self.resize_mode,
+                     sorted((k, repr(v)) for k, v in self.reader_params.items())):
+            key.update(repr(part).encode())
+        return os.path.join(os.fspath(folder), f"medcnn-cache-{key.hexdigest()[:20]}")
 
     def model_input(self, batch_size):
         return self.dataset(np.arange(len(self)), batch_size=batch_size)

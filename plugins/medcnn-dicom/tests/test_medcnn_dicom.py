@@ -20,7 +20,7 @@ except ImportError:  # running from a source checkout without installing the plu
     import medcnn_dicom
 
 import medcnn  # noqa: E402
-from medcnn.exceptions import ImageReadError  # noqa: E402
+from medcnn.exceptions import ImageReadError, SkippedFilesWarning  # noqa: E402
 from medcnn_dicom import load_dicom, read_dicom  # noqa: E402
 
 
@@ -399,29 +399,44 @@ def test_load_csv_other_columns(tree):
     (tree / "list.csv").write_text("file;diagnosis\nct/p1/a.dcm;b\n".replace(";", ","))
     data = load_dicom(tree / "list.csv", labels="csv", path_column="file", label_column="diagnosis")
     assert data.y.tolist() == ["b"]
-    with pytest.raises(ValueError, match=r"list.csv.*no column 'path'.*\['file', 'diagnosis'\]"):
+    with pytest.raises(ValueError,
+                       match=r"list.csv.*no column\(s\) \['path', 'label'\].*\['file', 'diagnosis'\]"):
         load_dicom(tree / "list.csv", labels="csv")
+
+
+def test_csv_paths_outside_its_folder(tree, ct, tmp_path):
+    outside = _copy(ct, tmp_path / "elsewhere" / "x.dcm", PatientID="P8")
+    (tree / "labels.csv").write_text(f"path,label\n../elsewhere/x.dcm,a\n{outside},b\nct/p1/a.dcm,c\n")
+    with pytest.raises(ValueError, match=r"labels.csv' line 2 points outside .*allow_outside_root=True"):
+        load_dicom(tree / "labels.csv", labels="csv")
+    data = load_dicom(tree, labels="csv", csv="labels.csv", allow_outside_root=True)
+    assert data.X.tolist() == [outside, outside, str((tree / "ct" / "p1" / "a.dcm").resolve())]
+    assert data.y.tolist() == ["a", "b", "c"] and data.groups.tolist() == ["P8", "P8", "P1"]
 
 
 def test_on_error_raise_names_the_file(tree):
     (tree / "ct" / "p1" / "broken.dcm").write_text("not DICOM")
     with pytest.raises(ImageReadError, match="broken.dcm.*not a DICOM file.*on_error='skip'"):
         load_dicom(tree)
+    (tree / "labels.csv").write_text("path,label\nct/p1/a.dcm,x\nct/p1/broken.dcm,x\n")
+    with pytest.raises(ImageReadError, match=r"broken.dcm.*not a DICOM file.*listed in .*labels.csv"):
+        load_dicom(tree / "labels.csv", labels="csv")
 
 
 def test_on_error_skip_warns_once_with_count_and_names(tree, ct):
     (tree / "ct" / "p1" / "broken.dcm").write_text("not DICOM")
     _copy(ct, tree / "mr" / "anonymous.dcm", delete=["PatientID"])
     shutil.copy(_testdata("rtplan.dcm"), tree / "mr" / "plan.dcm")  # DICOM, but no image
-    with pytest.warns(UserWarning) as record:
+    with pytest.warns(SkippedFilesWarning) as record:
         data = load_dicom(tree, on_error="skip")
-    messages = [str(w.message) for w in record if "load_dicom" in str(w.message)]
-    assert len(messages) == 1
-    message = messages[0]
-    assert "skipped 3 of 8 files" in message
+    skipped = [w for w in record if issubclass(w.category, SkippedFilesWarning)]
+    assert len(skipped) == 1 and issubclass(SkippedFilesWarning, UserWarning)
+    assert skipped[0].filename == __file__  # points at the caller
+    message = str(skipped[0].message)
+    assert message.startswith(f"Skipped 3 problem file(s) under {str(tree)!r}: ")
     for name in ("broken.dcm", "anonymous.dcm", "plan.dcm"):
         assert name in message
-    assert "no PatientID" in message and "not DICOM" in message and "without an image" in message
+    assert "no PatientID" in message and "not a DICOM file" in message and "holds no image" in message
     assert len(data) == 5 and "broken.dcm" not in " ".join(data.X)
 
 
@@ -439,29 +454,46 @@ def test_dicom_without_image_raises(tree):
 
 def test_csv_problems_raise_and_skip(tree):
     (tree / "missing.csv").write_text("path,label\nct/p1/a.dcm,x\nct/gone.dcm,x\n")
-    with pytest.raises(ImageReadError, match=r"gone.dcm.*missing.csv' line 3.*on_error='skip'"):
+    with pytest.raises(FileNotFoundError, match=r"missing.csv' line 3.*gone.dcm.*not found.*'skip'"):
         load_dicom(tree / "missing.csv", labels="csv")
     (tree / "incomplete.csv").write_text("path,label\nct/p1/a.dcm,x\nmr/b.DCM,\n")
-    with pytest.raises(ValueError, match=r"incomplete.csv' line 3.*empty 'label'"):
+    with pytest.raises(ValueError, match=r"incomplete.csv' line 3 has an empty path or label"):
         load_dicom(tree / "incomplete.csv", labels="csv")
+    (tree / "nogroup.csv").write_text("path,label,patient\nct/p1/a.dcm,x,X1\nmr/b.DCM,y,\n")
+    with pytest.raises(ValueError, match=r"b.DCM.*nogroup.csv.*empty 'patient' value.*on_error='skip'"):
+        load_dicom(tree / "nogroup.csv", labels="csv", group_column="patient")
+    with pytest.warns(SkippedFilesWarning, match=r"Skipped 1 problem file\(s\).*b.DCM.*empty 'patient'"):
+        data = load_dicom(tree / "nogroup.csv", labels="csv", group_column="patient", on_error="skip")
+    assert data.groups.tolist() == ["X1"]
     csv = tree / "labels.csv"
     csv.write_text("path,label\nct/p1/a.dcm,x\nct/gone.dcm,x\nmr/b.DCM,\nmr/deep/er/c.dicom,y\n")
-    with pytest.warns(UserWarning, match=r"skipped 2 of 4 files") as record:
+    with pytest.warns(SkippedFilesWarning, match=r"Skipped 2 problem file\(s\)") as record:
         data = load_dicom(csv, labels="csv", on_error="skip")
-    messages = [str(w.message) for w in record if "load_dicom" in str(w.message)]
+    messages = [str(w.message) for w in record if issubclass(w.category, SkippedFilesWarning)]
     assert len(messages) == 1
-    assert "gone.dcm' (not found)" in messages[0] and "'labels.csv line 4' (empty label)" in messages[0]
+    assert "gone.dcm' not found" in messages[0] and "labels.csv' line 4 has an empty" in messages[0]
     assert [Path(p).name for p in data.X] == ["a.dcm", "c.dicom"]
+    # Rows the CSV reader skips and files failing the DICOM checks: one warning each
+    (tree / "ct" / "p1" / "broken.dcm").write_text("not DICOM")
+    csv.write_text("path,label\nct/p1/a.dcm,x\nct/gone.dcm,x\nct/p1/broken.dcm,x\n")
+    with pytest.warns(SkippedFilesWarning) as record:
+        data = load_dicom(csv, labels="csv", on_error="skip")
+    messages = [str(w.message) for w in record if issubclass(w.category, SkippedFilesWarning)]
+    assert len(messages) == 2 and all(m.startswith("Skipped 1 problem file(s)") for m in messages)
+    assert "gone.dcm" in messages[0] and "broken.dcm" in messages[1]
+    assert "not a DICOM file" in messages[1]
+    assert [Path(p).name for p in data.X] == ["a.dcm"]
 
 
 def test_warning_names_at_most_ten(tmp_path, ct):
     _copy(ct, tmp_path / "root" / "a" / "good.dcm")
     for i in range(12):
         (tmp_path / "root" / "a" / f"bad{i:02d}.dcm").write_text("x")
-    with pytest.warns(UserWarning, match="skipped 12 of 13 files") as record:
-        load_dicom(tmp_path / "root", on_error="skip")
+    with pytest.warns(SkippedFilesWarning, match=r"Skipped 12 problem file\(s\)") as record:
+        data = load_dicom(tmp_path / "root", on_error="skip")
     message = str(record[0].message)
-    assert "bad09.dcm" in message and "bad10.dcm" not in message and "and 2 more" in message
+    assert "bad09.dcm" in message and "bad10.dcm" not in message and message.endswith("; ...")
+    assert [Path(p).name for p in data.X] == ["good.dcm"]
 
 
 def test_empty_results_name_the_source(tmp_path):
@@ -471,21 +503,23 @@ def test_empty_results_name_the_source(tmp_path):
     with pytest.raises(ValueError, match=r"No DICOM files found under .*empty.*\['cls'\]"):
         load_dicom(root)
     (root / "cls" / "bad.dcm").write_text("x")
-    with pytest.warns(UserWarning, match="skipped 1 of 1"):
-        with pytest.raises(ValueError, match=r"No DICOM images were loaded from .*empty"):
+    with pytest.warns(SkippedFilesWarning, match=r"Skipped 1 problem file\(s\)"):
+        with pytest.raises(ValueError, match=r"No DICOM images were loaded from .*empty.*all 1 files"):
             load_dicom(root, on_error="skip")
     with pytest.raises(FileNotFoundError, match="nowhere"):
         load_dicom(tmp_path / "nowhere")
     (tmp_path / "header.csv").write_text("path,label\n")
-    with pytest.raises(ValueError, match="header.csv.*no rows"):
+    with pytest.raises(ValueError, match="No usable image files under .*header.csv"):
         load_dicom(tmp_path / "header.csv", labels="csv")
 
 
 @pytest.mark.parametrize("params, match", [
     ({"labels": "filename"}, "labels must be 'folder' or 'csv'"),
-    ({"on_error": "ignore"}, "on_error must be 'raise' or 'skip'"),
+    ({"on_error": "ignore"}, r"on_error='ignore' is not valid"),
+    ({"labels": "csv", "csv": "labels.csv", "on_error": "ignore"}, r"on_error='ignore' is not valid"),
     ({"csv": "labels.csv"}, "csv='labels.csv' only apply with labels='csv'"),
     ({"group_column": "patient"}, "group_column='patient' only apply with labels='csv'"),
+    ({"allow_outside_root": True}, "allow_outside_root=True only apply with labels='csv'"),
     ({"labels": "csv"}, "needs a CSV file"),
     ({"labels": "csv", "csv": "missing.csv"}, "missing.csv' not found"),
 ])
