@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 # Public names that pull in TensorFlow or other heavy modules, loaded on first access.
 _LAZY = {
     "CNNClassifier": "medcnn.estimators",
+    "TransferFeatureExtractor": "medcnn.estimators",
     "load_model": "medcnn.estimators",
     "datasets": "medcnn.datasets",
     "testing": "medcnn.testing",
@@ -30,7 +31,7 @@ _LAZY = {
     "evaluation": "medcnn.evaluation",
 }
 
-__all__ = ["CNNClassifier", "load_model", "hookimpl", "plugins", "registry", "exceptions",
+__all__ = ["CNNClassifier", "TransferFeatureExtractor", "load_model", "hookimpl", "plugins", "registry", "exceptions",
            "datasets", "evaluation", "testing", "MedCNNError", "__version__"]
 
 

@@ -14,17 +14,18 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._inputs import RESIZE_MODES, ImageSpec, array_images, is_path_array
+from ._base import ImageInputMixin
+from ._inputs import RESIZE_MODES
+from ._networks import feature_network, pooled
 from ._persistence import model_from_bytes, model_to_bytes, save_estimator
-from ._sources import ArrayImages, PathImages
-from ._training import build_augmenters, resolve_architecture, seeded
+from ._training import TRANSFER_MODES, build_augmenters, resolve_architecture, seeded, set_trainable
 
 __all__ = ["CNNClassifier"]
 
 _FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_")
 
 
-class CNNClassifier(ClassifierMixin, BaseEstimator):
+class CNNClassifier(ImageInputMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for medical images.
 
     The network is ``standardise -> architecture -> [global average pooling] ->
@@ -71,6 +72,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Augmenters applied to training batches only, in order: registered names
         (``"flip"``, ``"rotate"``, ``"rotate90"``...), ``(name, params)`` pairs, or
         Keras layers.
+    transfer : None, "frozen", "finetune" or "partial", default=None
+        How a (pretrained) architecture is trained. None trains every layer.
+        ``"frozen"`` trains the classification head only. ``"finetune"`` trains the
+        head for ``epochs`` with the architecture frozen, then unfreezes it and
+        continues for ``finetune_epochs`` at ``learning_rate / 10``. ``"partial"``
+        trains only the last ``trainable_layers`` layers of the architecture (and the
+        head). BatchNormalization layers stay frozen, in inference mode, whenever a
+        transfer mode is set (their ImageNet statistics are kept).
+    trainable_layers : int, optional
+        For ``transfer="partial"``: how many of the architecture's last layers train.
+    finetune_epochs : int, optional
+        For ``transfer="finetune"``: epochs of the second phase (default ``epochs``).
     cache : None, "memory" or str, default=None
         For file-path X: keep the decoded, resized training images after the first
         epoch in memory (``"memory"``) or in files under the given folder, instead of
@@ -115,8 +128,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, architecture="workshop_cnn", architecture_params=None, image_size=None,
                  image_shape=None, resize_mode="resize", epochs=10, batch_size=32,
                  learning_rate=1e-3, optimizer="adam", validation_fraction=0.0,
-                 early_stopping=False, class_weight=None, augment=None, cache=None,
-                 reader_params=None, random_state=None, verbose=0, callbacks=None):
+                 early_stopping=False, class_weight=None, augment=None, transfer=None,
+                 trainable_layers=None, finetune_epochs=None, cache=None, reader_params=None,
+                 random_state=None, verbose=0, callbacks=None):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -130,6 +144,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.class_weight = class_weight
         self.augment = augment
+        self.transfer = transfer
+        self.trainable_layers = trainable_layers
+        self.finetune_epochs = finetune_epochs
         self.cache = cache
         self.reader_params = reader_params
         self.random_state = random_state
@@ -156,51 +173,38 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         es = self.early_stopping
         if not (es is False or es is None or (isinstance(es, numbers.Integral) and not isinstance(es, bool) and es >= 1)):
             raise ValueError(f"early_stopping={es!r} is not valid; give False or a patience (int >= 1).")
+        if self.transfer not in TRANSFER_MODES:
+            raise ValueError(f"transfer={self.transfer!r} is not valid; use one of {TRANSFER_MODES}.")
+        if self.transfer == "partial" and not (isinstance(self.trainable_layers, numbers.Integral)
+                                               and self.trainable_layers >= 0):
+            raise ValueError(f"transfer='partial' needs trainable_layers=<int >= 0>; got "
+                             f"{self.trainable_layers!r}.")
+        if self.finetune_epochs is not None and not (
+                isinstance(self.finetune_epochs, numbers.Integral) and self.finetune_epochs >= 1):
+            raise ValueError(f"finetune_epochs={self.finetune_epochs!r} is not valid; give an integer >= 1.")
         if self.architecture_params is not None and not isinstance(self.architecture_params, dict):
             raise ValueError(f"architecture_params={self.architecture_params!r} must be a dict or None.")
 
-    def _target_size(self, sample_hw, min_size):
-        size = self.image_size
-        if size is None:
-            height, width = sample_hw
-        elif isinstance(size, numbers.Integral) and size > 0:
-            height = width = int(size)
-        elif isinstance(size, (tuple, list)) and len(size) == 2 and all(
-                isinstance(s, numbers.Integral) and s > 0 for s in size):
-            height, width = size
-        else:
-            raise ValueError(f"image_size={size!r} is not valid; give an int, (height, width) or None.")
-        if min_size:  # smaller inputs are brought up to what the network accepts
-            height, width = max(height, min_size), max(width, min_size)
-        return int(height), int(width)
-
     # --------------------------------------------------------------- building
-    def _build_model(self, factory, input_shape, n_classes, mean, variance):
+    def _build_model(self, factory, input_shape, n_classes, standardize):
         import keras
 
-        inputs = keras.Input(shape=input_shape, name="image")
-        x = keras.layers.Normalization(axis=-1, mean=mean, variance=variance, name="standardize")(inputs)
-        backbone = factory(input_shape, **(self.architecture_params or {}))
-        if not isinstance(backbone, keras.Model):
-            raise TypeError(
-                f"Architecture {self.architecture!r} returned {type(backbone).__name__}, not a "
-                "keras.Model; factories must return images -> features models."
-            )
-        features = backbone(x)
-        if len(features.shape) == 4:
-            features = keras.layers.GlobalAveragePooling2D(name="pool")(features)
-        elif len(features.shape) != 2:
+        inputs, features, backbone = feature_network(
+            factory, input_shape, self.architecture_params, standardize,
+            label=f"Architecture {self.architecture!r}")
+        if len(features.shape) not in (2, 4):
             raise ValueError(
                 f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
                 "(batch, features) or (batch, h, w, channels)."
             )
-        outputs = keras.layers.Dense(n_classes, activation="softmax", name="classifier")(features)
+        outputs = keras.layers.Dense(n_classes, activation="softmax", name="classifier")(
+            pooled(features, "avg"))
         model = keras.Model(inputs, outputs, name="medcnn_classifier")
         model.compile(optimizer=self._make_optimizer(), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         return model
 
-    def _make_optimizer(self):
+    def _make_optimizer(self, learning_rate=None):
         import keras
 
         if isinstance(self.optimizer, str):
@@ -216,7 +220,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             raise ValueError(f"optimizer={self.optimizer!r} must be a Keras optimizer name or instance.")
         config = optimizer.get_config()
-        config["learning_rate"] = float(self.learning_rate)
+        config["learning_rate"] = float(self.learning_rate if learning_rate is None else learning_rate)
         return type(optimizer).from_config(config)
 
     # -------------------------------------------------------------------- fit
@@ -240,7 +244,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         import keras
 
         self._check_params()
-        factory, min_size, _ = resolve_architecture(self.architecture)
+        factory, metadata, _ = resolve_architecture(self.architecture)
         source = self._source(X, None)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -263,7 +267,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         weights = weights.astype(np.float32)
 
         sample_shape = source.sample_shape
-        source.prepare(self._target_size(sample_shape[:2], min_size), self.resize_mode)
+        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size")), self.resize_mode)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
 
@@ -271,36 +275,44 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         gc.collect()
         with seeded(seed), source.naming_errors():
             train, valid = self._split(y_encoded, seed)
-            mean, variance = source.channel_stats(train, seed)
+            standardize = None
+            if metadata.get("standardize", True):  # pretrained backbones preprocess themselves
+                mean, variance = source.channel_stats(train, seed)
+                standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
             input_shape = source.size + (sample_shape[-1],)
-            model = self._build_model(factory, input_shape, len(encoder.classes_),
-                                      mean.tolist(), np.maximum(variance, 1e-12).tolist())
+            model = self._build_model(factory, input_shape, len(encoder.classes_), standardize)
             targets = (y_encoded, weights)
             train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
                                       shuffle=True, augmenters=build_augmenters(self.augment, seed),
                                       cache=self.cache)
             valid_ds = (None if valid is None else
                         source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
-            history = model.fit(train_ds, validation_data=valid_ds, epochs=self.epochs,
-                                verbose=self.verbose, shuffle=False,
-                                callbacks=self._callbacks(valid is not None))
+            phases = [(self.learning_rate, self.epochs)]
+            if self.transfer is not None:
+                set_trainable(model, self.transfer, self.trainable_layers)
+                if self.transfer == "finetune":
+                    phases.append((self.learning_rate / 10, self.finetune_epochs or self.epochs))
+            history, done = {}, 0
+            for phase, (learning_rate, epochs) in enumerate(phases):
+                if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
+                    set_trainable(model, None)
+                if phase or self.transfer is not None:  # trainable flags take effect on compile
+                    model.compile(optimizer=self._make_optimizer(learning_rate),
+                                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                result = model.fit(train_ds, validation_data=valid_ds, initial_epoch=done,
+                                   epochs=done + epochs, verbose=self.verbose, shuffle=False,
+                                   callbacks=self._callbacks(valid is not None))
+                for key, values in result.history.items():
+                    history.setdefault(key, []).extend(float(v) for v in values)
+                done += len(result.history.get("loss", []))
 
         self.model_ = model
         self.classes_ = encoder.classes_
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history_ = history
         self.n_features_in_ = int(np.prod(sample_shape))
         self.sample_shape_ = tuple(int(s) for s in sample_shape)
         self.input_shape_ = tuple(int(s) for s in input_shape)
         return self
-
-    def _source(self, X, spec):
-        """ArrayImages or PathImages for X (validated against ``spec`` after fit)."""
-        if is_path_array(X):
-            channels = None if spec is None else spec.input_shape[-1]
-            return PathImages(X, self.reader_params, channels=channels)
-        images, sample_shape = array_images(X, spec, image_shape=self.image_shape,
-                                            estimator_name=type(self).__name__)
-        return ArrayImages(images, sample_shape)
 
     def _split(self, y, seed):
         """Indices of the training part and of the validation part (None without one)."""
@@ -328,11 +340,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return callbacks
 
     # ---------------------------------------------------------------- predict
-    def _predict_source(self, X):
-        check_is_fitted(self)
-        source = self._source(X, ImageSpec(self.sample_shape_, self.input_shape_))
-        return source.prepare(self.input_shape_[:2], self.resize_mode)
-
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
 
@@ -346,7 +353,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             Probability of each class for each sample; rows sum to 1.
         """
-        source = self._predict_source(X)
+        source = self._fitted_source(X)
         with source.naming_errors():
             proba = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
                                         verbose=0)

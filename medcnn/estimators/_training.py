@@ -7,7 +7,9 @@ import random
 
 import numpy as np
 
-__all__ = ["seeded", "build_augmenters", "resolve_architecture"]
+__all__ = ["seeded", "build_augmenters", "resolve_architecture", "set_trainable", "TRANSFER_MODES"]
+
+TRANSFER_MODES = (None, "frozen", "finetune", "partial")
 
 
 @contextlib.contextmanager
@@ -29,18 +31,18 @@ def seeded(seed):
 
 
 def resolve_architecture(architecture):
-    """Return ``(factory, min_size, name)`` for a registered name or a callable."""
+    """Return ``(factory, metadata, name)`` for a registered name or a callable."""
     from medcnn.registry import architectures
 
     if callable(architecture):
-        return architecture, None, getattr(architecture, "__name__", "custom")
+        return architecture, {}, getattr(architecture, "__name__", "custom")
     if not isinstance(architecture, str):
         raise TypeError(
             f"architecture={architecture!r} is not valid: give a registered name "
             f"({', '.join(architectures.names())}) or a callable (input_shape, **params) -> keras.Model."
         )
     component = architectures.get(architecture)
-    return component.factory, component.metadata.get("min_size"), architecture
+    return component.factory, component.metadata, architecture
 
 
 def build_augmenters(augment, seed):
@@ -79,3 +81,25 @@ def build_augmenters(augment, seed):
         except TypeError as exc:
             raise ValueError(f"Augmenter {name!r} rejected its parameters {params}: {exc}") from exc
     return layers
+
+
+def set_trainable(model, transfer, trainable_layers=None):
+    """Freeze the architecture inside ``model`` (the nested backbone) for ``transfer``.
+
+    ``"frozen"``/``"finetune"``: every architecture layer frozen; ``"partial"``: only the
+    last ``trainable_layers`` layers train; None: all train. BatchNormalization layers
+    are kept frozen (inference mode) whenever the architecture is partly or wholly
+    frozen or being fine-tuned, so their statistics are not disturbed.
+    """
+    import keras
+
+    backbone = next((layer for layer in model.layers if isinstance(layer, keras.Model)), None)
+    if backbone is None:
+        raise ValueError("transfer needs a model with a nested architecture; none was found.")
+    layers = [layer for layer in backbone.layers if layer.weights]
+    keep = {"frozen": 0, "finetune": 0, "partial": trainable_layers}.get(transfer, len(layers))
+    backbone.trainable = True
+    for index, layer in enumerate(layers):
+        layer.trainable = index >= len(layers) - keep
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
