@@ -29,10 +29,12 @@ _LAZY = {
     "testing": "medcnn.testing",
     "estimators": "medcnn.estimators",
     "evaluation": "medcnn.evaluation",
+    "feature_selection": "medcnn.feature_selection",
+    "features": "medcnn.features",
 }
 
 __all__ = ["CNNClassifier", "TransferFeatureExtractor", "load_model", "hookimpl", "plugins", "registry", "exceptions",
-           "datasets", "evaluation", "testing", "MedCNNError", "__version__"]
+           "datasets", "evaluation", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""scikit-learn's own estimator checks on CNNClassifier.
+"""scikit-learn's own estimator checks on CNNClassifier and TransferFeatureExtractor.
 
 2-D inputs are valid for CNNClassifier (each row is a one-pixel-high strip
 image), so the whole check suite runs instead of being skipped.
@@ -6,7 +6,7 @@ image), so the whole check suite runs instead of being skipped.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from medcnn import CNNClassifier
+from medcnn import CNNClassifier, TransferFeatureExtractor
 
 # Each expected failure carries the reason it cannot pass for a network trained by
 # mini-batch gradient descent.
@@ -20,11 +20,12 @@ EXPECTED_FAILED_CHECKS = {
 
 
 def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS
+    return EXPECTED_FAILED_CHECKS if isinstance(estimator, CNNClassifier) else {}
 
 
 @parametrize_with_checks(
-    [CNNClassifier(architecture="lenet5", epochs=5, batch_size=32, learning_rate=1e-2, random_state=0)],
+    [CNNClassifier(architecture="lenet5", epochs=5, batch_size=32, learning_rate=1e-2, random_state=0),
+     TransferFeatureExtractor(backbone="lenet5", weights=None, random_state=0)],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):

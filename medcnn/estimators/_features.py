@@ -314,6 +314,13 @@ class TransferFeatureExtractor(ImageInputMixin, TransformerMixin, BaseEstimator)
         prefix = self.backbone if isinstance(self.backbone, str) and not self.backbone.endswith(".keras") else "cnn"
         return np.asarray([f"{prefix}_{i}" for i in range(self.n_features_out_)], dtype=object)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float32"]  # network features are float32
+        tags.non_deterministic = self.random_state is None and self.weights is None
+        return tags
+
     def __getstate__(self):
         from ._persistence import model_to_bytes
 
