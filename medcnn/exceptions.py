@@ -14,6 +14,7 @@ __all__ = [
     "ModelFileError",
     "PluginLoadWarning",
     "SkippedFilesWarning",
+    "WeightsUnavailableError",
 ]
 
 
@@ -50,3 +51,12 @@ class PluginLoadWarning(UserWarning):
 
 class SkippedFilesWarning(UserWarning):
     """Files were skipped under ``on_error="skip"``; the message counts and names them."""
+
+
+class WeightsUnavailableError(MedCNNError, ValueError):
+    """Pretrained weights could not be downloaded or loaded.
+
+    Raised when ImageNet weights are neither cached nor downloadable (no network) or
+    when a weights file does not fit the architecture; the message says how to pass a
+    local weights file instead.
+    """

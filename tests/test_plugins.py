@@ -34,8 +34,10 @@ BUILTIN_READERS = ["png", "jpg", "jpeg", "bmp", "tif", "tiff"]
 
 
 def builtin_names(registry):
-    """Names a registry got from the built-in plugins (installed plugins may add more)."""
-    return sorted(c.name for c in registry.components() if c.plugin in medcnn.plugins.BUILTIN_PLUGINS)
+    """Names a registry got from the built-in plugins (installed plugins may add more),
+    without the pretrained keras.applications backbones (tested in test_pretrained.py)."""
+    return sorted(c.name for c in registry.components()
+                  if c.plugin in medcnn.plugins.BUILTIN_PLUGINS and not c.metadata.get("pretrained"))
 
 
 def _factory(*args, **kwargs):  # never called

@@ -150,3 +150,13 @@ def test_frozen_backbone_keeps_its_weights_while_the_head_learns(histology):
         np.testing.assert_array_equal(weight.numpy(), before[weight.path])
     head = clf.model_.get_layer("classifier").weights[0]
     assert not np.array_equal(head.numpy(), before[head.path])
+
+
+def test_finetuning_a_pretrained_backbone_keeps_its_preprocessing_fixed(histology):
+    X, y = histology
+    clf = CNNClassifier(architecture="mobilenet_v2", epochs=1, finetune_epochs=1, transfer="finetune",
+                        batch_size=32, random_state=0).fit(X[:64], y[:64])
+    preprocess = [layer for layer in clf.model_._flatten_layers() if layer.name == "imagenet_preprocess"]
+    assert len(preprocess) == 1 and not preprocess[0].trainable_weights
+    assert "standardize" not in [layer.name for layer in clf.model_.layers]  # backbone preprocesses
+    assert len(clf.history_["loss"]) == 2

@@ -23,6 +23,11 @@ smallest image side accepted with the default parameters):
     VGG-style blocks of two 3x3 convolutions; returns a feature map.
 ``resnet18`` (min_size 1)
     ResNet-18 with a CIFAR-style stem for images under 64 pixels; returns a feature map.
+``efficientnet_b0`` .. ``efficientnet_b4``, ``resnet50``, ``inception_v3``, ``densenet121``
+    ``vgg16``, ``mobilenet_v2``: ``keras.applications`` backbones (feature maps; min_size
+    32, 75 for ``inception_v3``) behind a frozen layer that maps grey/RGB [0, 1] images
+    to the family's ImageNet preprocessing; ``weights=None``, ``"imagenet"`` or a local
+    weights file (see :func:`build_pretrained`).
 
 This module does not import Keras or TensorFlow; the factories do when called.
 """
@@ -31,11 +36,18 @@ from medcnn.hookspecs import hookimpl
 
 from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,
                        lenet5, mnist_cnn, vgg_small, workshop_cnn)
+from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_efficientnet_b0,
+                          build_efficientnet_b1, build_efficientnet_b2, build_efficientnet_b3,
+                          build_efficientnet_b4, build_inception_v3, build_mobilenet_v2,
+                          build_pretrained, build_resnet50, build_vgg16, registrations)
 from ._resnet import RESNET_MIN_SIZE, resnet18
 from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2
 
 __all__ = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
-           "resnet18"]
+           "resnet18", "PRETRAINED_ARCHITECTURES", "build_pretrained", "build_efficientnet_b0",
+           "build_efficientnet_b1", "build_efficientnet_b2", "build_efficientnet_b3",
+           "build_efficientnet_b4", "build_resnet50", "build_inception_v3", "build_densenet121",
+           "build_vgg16", "build_mobilenet_v2"]
 
 
 @hookimpl
@@ -61,3 +73,5 @@ def register_architectures(register):
     register("resnet18", resnet18,
              description="ResNet-18, CIFAR-style stem below 64 px (feature map)",
              min_size=RESNET_MIN_SIZE, output_rank=4)
+    for name, factory, metadata in registrations():  # keras.applications backbones
+        register(name, factory, **metadata)

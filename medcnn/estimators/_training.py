@@ -96,7 +96,10 @@ def set_trainable(model, transfer, trainable_layers=None):
     backbone = next((layer for layer in model.layers if isinstance(layer, keras.Model)), None)
     if backbone is None:
         raise ValueError("transfer needs a model with a nested architecture; none was found.")
-    layers = [layer for layer in backbone.layers if layer.weights]
+    from medcnn.architectures._pretrained import PREPROCESS_LAYER
+
+    # the fixed input preprocessing of pretrained backbones never trains
+    layers = [layer for layer in backbone.layers if layer.weights and layer.name != PREPROCESS_LAYER]
     keep = {"frozen": 0, "finetune": 0, "partial": trainable_layers}.get(transfer, len(layers))
     backbone.trainable = True
     for index, layer in enumerate(layers):
