@@ -24,6 +24,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_predict_memory.py
+	$(BIN)/python benchmarks/bench_transfer.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

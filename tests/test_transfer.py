@@ -160,3 +160,23 @@ def test_finetuning_a_pretrained_backbone_keeps_its_preprocessing_fixed(histolog
     assert len(preprocess) == 1 and not preprocess[0].trainable_weights
     assert "standardize" not in [layer.name for layer in clf.model_.layers]  # backbone preprocesses
     assert len(clf.history_["loss"]) == 2
+
+
+PRETRAINED = sorted(c.name for c in __import__("medcnn").registry.architectures.components()
+                    if c.metadata.get("pretrained"))
+
+
+@pytest.mark.parametrize("name", PRETRAINED)
+def test_every_pretrained_backbone_extracts_named_features(histology, name):
+    import medcnn
+
+    X, _ = histology
+    min_size = medcnn.registry.architectures.get(name).metadata["min_size"]
+    extractor = TransferFeatureExtractor(name, weights=None, image_size=min_size, random_state=0)
+    gray = X[:2].mean(axis=-1).astype(np.uint8)  # one channel: fed through channel_mode
+    features = extractor.fit_transform(gray)
+    assert features.shape == (2, extractor.model_.output_shape[-1]) and np.isfinite(features).all()
+    names = extractor.get_feature_names_out()
+    assert len(names) == features.shape[1] and names[0] == f"{name}_0"
+    with pytest.raises(ValueError, match=f"below the smallest input.*{min_size}"):
+        TransferFeatureExtractor(name, weights=None, image_size=min_size - 1).fit(gray)

@@ -48,6 +48,11 @@ class ImageInputMixin:
             height, width = size
         else:
             raise ValueError(f"image_size={size!r} is not valid; give an int, (height, width) or None.")
-        if min_size:  # smaller inputs are brought up to what the network accepts
+        if min_size and size is not None and min(height, width) < min_size:
+            raise ValueError(
+                f"image_size={size!r} is below the smallest input the architecture accepts "
+                f"({min_size}x{min_size}); use image_size >= {min_size}, or None to use the image size."
+            )
+        if min_size:  # smaller images are brought up to what the network accepts
             height, width = max(height, min_size), max(width, min_size)
         return int(height), int(width)
