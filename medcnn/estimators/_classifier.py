@@ -17,7 +17,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._base import ImageInputMixin
 from ._inputs import RESIZE_MODES
 from ._networks import feature_network, pooled
-from ._persistence import model_from_bytes, model_to_bytes, save_estimator
+from ._persistence import ModelStateMixin, save_estimator
 from ._training import TRANSFER_MODES, build_augmenters, resolve_architecture, seeded, set_trainable
 
 __all__ = ["CNNClassifier"]
@@ -25,7 +25,7 @@ __all__ = ["CNNClassifier"]
 _FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_")
 
 
-class CNNClassifier(ImageInputMixin, ClassifierMixin, BaseEstimator):
+class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for medical images.
 
     The network is ``standardise -> architecture -> [global average pooling] ->
@@ -408,17 +408,6 @@ class CNNClassifier(ImageInputMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         save_estimator(self, path, _FITTED_META)
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        if "model_" in state:
-            state["model_"] = model_to_bytes(state["model_"])
-        return state
-
-    def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            state["model_"] = model_from_bytes(state["model_"])
-        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import ImageInputMixin
 from ._inputs import RESIZE_MODES
 from ._networks import POOLINGS, feature_network, pooled, tap
+from ._persistence import ModelStateMixin
 from ._training import resolve_architecture, seeded
 
 __all__ = ["TransferFeatureExtractor"]
@@ -30,7 +31,7 @@ def _extract(extractor, key, X):
     return np.asarray(features, dtype=np.float32)
 
 
-class TransferFeatureExtractor(ImageInputMixin, TransformerMixin, BaseEstimator):
+class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixin, BaseEstimator):
     """Turn images into CNN features with a pretrained or self-trained network.
 
     The headline use is ``Pipeline([TransferFeatureExtractor(), SelectKBest(),
@@ -320,18 +321,3 @@ class TransferFeatureExtractor(ImageInputMixin, TransformerMixin, BaseEstimator)
         tags.transformer_tags.preserves_dtype = ["float32"]  # network features are float32
         tags.non_deterministic = self.random_state is None and self.weights is None
         return tags
-
-    def __getstate__(self):
-        from ._persistence import model_to_bytes
-
-        state = dict(super().__getstate__())
-        if "model_" in state:
-            state["model_"] = model_to_bytes(state["model_"])
-        return state
-
-    def __setstate__(self, state):
-        from ._persistence import model_from_bytes
-
-        if isinstance(state.get("model_"), bytes):
-            state["model_"] = model_from_bytes(state["model_"])
-        super().__setstate__(state)

@@ -19,7 +19,7 @@ import numpy as np
 
 from medcnn.exceptions import ModelFileError
 
-__all__ = ["save_estimator", "load_model", "model_to_bytes", "model_from_bytes"]
+__all__ = ["ModelStateMixin", "save_estimator", "load_model", "model_to_bytes", "model_from_bytes"]
 
 META_MEMBER = "medcnn.json"
 FORMAT_VERSION = 1
@@ -63,6 +63,22 @@ def model_from_bytes(data: bytes, safe_mode: bool = True):
         with open(path, "wb") as f:
             f.write(data)
         return keras.saving.load_model(path, safe_mode=safe_mode)
+
+
+class ModelStateMixin:
+    """Pickling of estimators holding a Keras network in ``model_``: the network
+    travels as the bytes of a ``.keras`` archive, loaded back with safe_mode on."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if state.get("model_") is not None:
+            state["model_"] = model_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            state["model_"] = model_from_bytes(state["model_"])
+        super().__setstate__(state)
 
 
 def save_estimator(estimator, path, fitted_attributes) -> None:
