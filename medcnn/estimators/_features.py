@@ -282,7 +282,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out_)
+        ndarray of shape (n_samples, n_features_out)
             float32 features.
         """
         check_is_fitted(self)
