@@ -89,6 +89,11 @@ def test_memory_cache_skips_the_network(histology, tmp_path):
     np.testing.assert_array_equal(fitted.transform(X), first)
     with pytest.raises(AttributeError):
         fitted.transform(X[:7])  # other input: a miss, which needs the network
+    # same weights, other pooling: a different key, not the cached average-pooled features
+    avg = extractor(backbone="vgg_small", memory=str(tmp_path)).fit(X).transform(X[:8])
+    maxed = extractor(backbone="vgg_small", pooling="max", memory=str(tmp_path)).fit(X).transform(X[:8])
+    flat = extractor(backbone="vgg_small", pooling=None, memory=str(tmp_path)).fit(X).transform(X[:8])
+    assert not np.array_equal(avg, maxed) and flat.shape == (8, 3 * 3 * 128)
 
 
 def test_pipeline_gridsearch_featureunion_set_output_and_pickle(histology):

@@ -266,7 +266,10 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         self.n_features_in_ = int(np.prod(sample_shape))
 
     def _fingerprint(self) -> str:
-        digest = hashlib.sha256(repr((self.input_shape_, self.resize_mode, self.reader_params)).encode())
+        # everything that changes the features without changing the weights goes in the key
+        settings = (self.input_shape_, self.resize_mode, self.reader_params, self.layer, self.pooling,
+                    self.channel_mode, [layer.name for layer in self.model_.layers])
+        digest = hashlib.sha256(repr(settings).encode())
         for weight in self.model_.weights:
             digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
         return digest.hexdigest()
