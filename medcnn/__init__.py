@@ -25,6 +25,7 @@ _LAZY = {
     "CNNClassifier": "medcnn.estimators",
     "TransferFeatureExtractor": "medcnn.estimators",
     "load_model": "medcnn.estimators",
+    "augment_offline": "medcnn.estimators",
     "datasets": "medcnn.datasets",
     "testing": "medcnn.testing",
     "estimators": "medcnn.estimators",
@@ -33,7 +34,7 @@ _LAZY = {
     "features": "medcnn.features",
 }
 
-__all__ = ["CNNClassifier", "TransferFeatureExtractor", "load_model", "hookimpl", "plugins", "registry", "exceptions",
+__all__ = ["CNNClassifier", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
            "datasets", "evaluation", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
 
 

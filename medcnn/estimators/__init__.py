@@ -2,6 +2,7 @@
 
 from ._classifier import CNNClassifier
 from ._features import TransferFeatureExtractor
+from ._offline import augment_offline
 from ._persistence import load_model
 
-__all__ = ["CNNClassifier", "TransferFeatureExtractor", "load_model"]
+__all__ = ["CNNClassifier", "TransferFeatureExtractor", "augment_offline", "load_model"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -15,10 +14,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._base import ImageInputMixin
-from ._inputs import RESIZE_MODES
 from ._networks import feature_network, pooled
 from ._persistence import ModelStateMixin, save_estimator
-from ._training import TRANSFER_MODES, build_augmenters, resolve_architecture, seeded, set_trainable
+from ._imbalance import make_loss
+from ._params import check_classifier_params, check_tta, make_optimizer
+from ._training import build_augmenters, mixes_labels, resolve_architecture, seeded, set_trainable
 
 __all__ = ["CNNClassifier"]
 
@@ -68,10 +68,35 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         restores the best weights.
     class_weight : None, "balanced" or dict, default=None
         Weights per class (original labels as keys), multiplied into ``sample_weight``.
-    augment : list, optional
+    sampling : None, "oversample" or "undersample", default=None
+        Class-balanced sampling of the training data, drawn afresh every epoch in the
+        input pipeline (arrays and file paths alike): each epoch holds as many images
+        of every class as the largest class has (``"oversample"``: minority images
+        repeat) or as the smallest has (``"undersample"``: a new random subset of the
+        majority each epoch). Usually used instead of ``class_weight``, not with it.
+    loss : {"cross_entropy", "focal"} or keras loss, default="cross_entropy"
+        Training loss on one-hot targets. ``"focal"`` is the focal loss
+        (``keras.losses.CategoricalFocalCrossentropy``), which down-weights easy,
+        well-classified images by ``(1 - p_t) ** focal_gamma``.
+    focal_gamma : float, default=2.0
+        Focusing parameter of the focal loss (0 gives cross-entropy).
+    focal_alpha : None, float or sequence of float, default=None
+        Class weights of the focal loss: None (all 1), a float in (0, 1) for two
+        classes (weight of ``classes_[1]``; ``classes_[0]`` gets ``1 - alpha``), or
+        one weight per class.
+    augment : str or list, optional
         Augmenters applied to training batches only, in order: registered names
-        (``"flip"``, ``"rotate"``, ``"rotate90"``...), ``(name, params)`` pairs, or
-        Keras layers.
+        (``"flip"``, ``"rotate90"``, ``"stain_jitter"``, ``"mixup"``... see
+        ``medcnn plugins``), ``(name, params)`` pairs, or Keras layers; or a preset
+        name, ``"histology"`` or ``"radiograph"``.
+    tta : int, optional
+        Test-time augmentation: ``predict_proba`` averages the probabilities of
+        ``tta`` views of each image, the image itself and ``tta - 1`` augmented
+        copies (deterministic given ``random_state``). None or 1: no augmentation.
+    tta_augment : str or list, optional
+        Augmenters of the test-time views, in the forms of ``augment``. Default: the
+        ``augment`` list without label-mixing augmenters (MixUp, CutMix), or
+        ``["flip", "rotate90"]`` when ``augment`` is None.
     transfer : None, "frozen", "finetune" or "partial", default=None
         How a (pretrained) architecture is trained. None trains every layer.
         ``"frozen"`` trains the classification head only. ``"finetune"`` trains the
@@ -128,9 +153,10 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
     def __init__(self, architecture="workshop_cnn", architecture_params=None, image_size=None,
                  image_shape=None, resize_mode="resize", epochs=10, batch_size=32,
                  learning_rate=1e-3, optimizer="adam", validation_fraction=0.0,
-                 early_stopping=False, class_weight=None, augment=None, transfer=None,
-                 trainable_layers=None, finetune_epochs=None, cache=None, reader_params=None,
-                 random_state=None, verbose=0, callbacks=None):
+                 early_stopping=False, class_weight=None, sampling=None, loss="cross_entropy",
+                 focal_gamma=2.0, focal_alpha=None, augment=None, tta=None, tta_augment=None,
+                 transfer=None, trainable_layers=None, finetune_epochs=None, cache=None,
+                 reader_params=None, random_state=None, verbose=0, callbacks=None):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -143,7 +169,13 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.class_weight = class_weight
+        self.sampling = sampling
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
         self.augment = augment
+        self.tta = tta
+        self.tta_augment = tta_augment
         self.transfer = transfer
         self.trainable_layers = trainable_layers
         self.finetune_epochs = finetune_epochs
@@ -153,37 +185,8 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         self.verbose = verbose
         self.callbacks = callbacks
 
-    # ------------------------------------------------------------------ checks
     def _check_params(self):
-        def positive_int(name):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}={value!r} is not valid; give an integer >= 1.")
-
-        positive_int("epochs")
-        positive_int("batch_size")
-        if self.resize_mode not in RESIZE_MODES:
-            raise ValueError(f"resize_mode={self.resize_mode!r} is not valid; use one of {RESIZE_MODES}.")
-        if not (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate={self.learning_rate!r} is not valid; give a float > 0.")
-        if not (isinstance(self.validation_fraction, numbers.Real) and 0 <= self.validation_fraction < 1):
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction!r} is not valid; give a float in [0, 1)."
-            )
-        es = self.early_stopping
-        if not (es is False or es is None or (isinstance(es, numbers.Integral) and not isinstance(es, bool) and es >= 1)):
-            raise ValueError(f"early_stopping={es!r} is not valid; give False or a patience (int >= 1).")
-        if self.transfer not in TRANSFER_MODES:
-            raise ValueError(f"transfer={self.transfer!r} is not valid; use one of {TRANSFER_MODES}.")
-        if self.transfer == "partial" and not (isinstance(self.trainable_layers, numbers.Integral)
-                                               and self.trainable_layers >= 0):
-            raise ValueError(f"transfer='partial' needs trainable_layers=<int >= 0>; got "
-                             f"{self.trainable_layers!r}.")
-        if self.finetune_epochs is not None and not (
-                isinstance(self.finetune_epochs, numbers.Integral) and self.finetune_epochs >= 1):
-            raise ValueError(f"finetune_epochs={self.finetune_epochs!r} is not valid; give an integer >= 1.")
-        if self.architecture_params is not None and not isinstance(self.architecture_params, dict):
-            raise ValueError(f"architecture_params={self.architecture_params!r} must be a dict or None.")
+        check_classifier_params(self.get_params(deep=False))
 
     # --------------------------------------------------------------- building
     def _build_model(self, factory, input_shape, n_classes, standardize):
@@ -200,28 +203,15 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         outputs = keras.layers.Dense(n_classes, activation="softmax", name="classifier")(
             pooled(features, "avg"))
         model = keras.Model(inputs, outputs, name="medcnn_classifier")
-        model.compile(optimizer=self._make_optimizer(), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        self._compile(model)
         return model
 
-    def _make_optimizer(self, learning_rate=None):
+    def _compile(self, model, learning_rate=None):
         import keras
 
-        if isinstance(self.optimizer, str):
-            try:
-                optimizer = keras.optimizers.get(self.optimizer)
-            except ValueError as exc:
-                raise ValueError(
-                    f"optimizer={self.optimizer!r} is not a Keras optimizer name (e.g. 'adam', "
-                    f"'sgd', 'rmsprop', 'adamw'): {exc}"
-                ) from None
-        elif isinstance(self.optimizer, keras.optimizers.Optimizer):
-            optimizer = self.optimizer
-        else:
-            raise ValueError(f"optimizer={self.optimizer!r} must be a Keras optimizer name or instance.")
-        config = optimizer.get_config()
-        config["learning_rate"] = float(self.learning_rate if learning_rate is None else learning_rate)
-        return type(optimizer).from_config(config)
+        model.compile(optimizer=make_optimizer(self.optimizer, learning_rate or self.learning_rate),
+                      loss=make_loss(self.loss, model.output_shape[-1], self.focal_gamma, self.focal_alpha),
+                      metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
     # -------------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None):
@@ -264,6 +254,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         if self.class_weight is not None:
             weights = weights * compute_sample_weight(self.class_weight, y)
         y_encoded = encoder.transform(y).astype(np.int32)
+        one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
         weights = weights.astype(np.float32)
 
         sample_shape = source.sample_shape
@@ -281,10 +272,11 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
                 standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
             input_shape = source.size + (sample_shape[-1],)
             model = self._build_model(factory, input_shape, len(encoder.classes_), standardize)
-            targets = (y_encoded, weights)
+            targets = (one_hot, weights)
+            augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1])
             train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
-                                      shuffle=True, augmenters=build_augmenters(self.augment, seed),
-                                      cache=self.cache)
+                                      shuffle=True, augmenters=augmenters, cache=self.cache,
+                                      sampling=self.sampling, labels=y_encoded)
             valid_ds = (None if valid is None else
                         source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
             phases = [(self.learning_rate, self.epochs)]
@@ -297,8 +289,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
                 if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
                     set_trainable(model, None)
                 if phase or self.transfer is not None:  # trainable flags take effect on compile
-                    model.compile(optimizer=self._make_optimizer(learning_rate),
-                                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                    self._compile(model, learning_rate)
                 result = model.fit(train_ds, validation_data=valid_ds, initial_epoch=done,
                                    epochs=done + epochs, verbose=self.verbose, shuffle=False,
                                    callbacks=self._callbacks(valid is not None))
@@ -340,24 +331,51 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         return callbacks
 
     # ---------------------------------------------------------------- predict
-    def predict_proba(self, X):
+    def predict_proba(self, X, tta=None):
         """Class probabilities, columns ordered as ``classes_``.
 
         Parameters
         ----------
         X : array-like or sequence of paths
             Same forms as in ``fit``.
+        tta : int, optional
+            Number of test-time views to average (the image and ``tta - 1``
+            augmented copies); overrides the ``tta`` parameter for this call.
 
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
             Probability of each class for each sample; rows sum to 1.
+
+        Examples
+        --------
+        >>> from medcnn import CNNClassifier
+        >>> from medcnn.datasets import make_histology
+        >>> X, y = make_histology(60, image_size=28, random_state=0)
+        >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
+        >>> clf.predict_proba(X[:3], tta=4).shape
+        (3, 2)
         """
+        views = check_tta(self.tta if tta is None else tta, "tta" if tta is None else "predict_proba tta")
         source = self._fitted_source(X)
         with source.naming_errors():
             proba = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
-                                        verbose=0)
-        return np.asarray(proba, dtype=np.float64)
+                                        verbose=0).astype(np.float64)
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max - 1000 * views)
+            for view in range(1, views):
+                layers = self._tta_augmenters(int(seed) + 1000 * view)
+                batches = source.dataset(np.arange(len(source)), batch_size=self.batch_size,
+                                         augmenters=layers, shuffle_seed=int(seed) + view)
+                proba += self.model_.predict(batches, verbose=0)
+        return proba / views
+
+    def _tta_augmenters(self, seed):
+        """Layers of one test-time view (label-mixing augmenters are left out)."""
+        augment = self.tta_augment
+        if augment is None:
+            augment = ["flip", "rotate90"] if self.augment is None else self.augment
+        layers = build_augmenters(augment, seed, channels=self.input_shape_[-1])
+        return [layer for layer in layers if not mixes_labels(layer)]
 
     def predict(self, X):
         """Predicted class labels (the most probable class).

@@ -21,6 +21,7 @@ import numpy as np
 from medcnn.datasets._images import read_image, reader_for, to_channels
 from medcnn.exceptions import ImageReadError
 
+from ._imbalance import balanced_epoch, class_indices, stream_seed
 from ._inputs import RESIZE_MODES, scaled_float
 
 __all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
@@ -60,12 +61,21 @@ def resize_images(images: np.ndarray, size, mode="resize") -> np.ndarray:
 def _finish(ds, batch_size, augmenters, shuffle_seed):
     import tensorflow as tf
 
+    from ._training import mixes_labels
+
     ds = ds.batch(batch_size)
     if augmenters:
-        def augment(images, *rest):
-            for layer in augmenters:
-                images = layer(images, training=True)
-            return (images, *rest)
+        mixing = [mixes_labels(layer) for layer in augmenters]
+
+        def augment(images, *targets):
+            labels = targets[0] if targets else None
+            for layer, mixes in zip(augmenters, mixing):
+                if mixes and labels is not None:  # MixUp/CutMix: one-hot labels mix too
+                    mixed = layer({"images": images, "labels": labels}, training=True)
+                    images, labels = mixed["images"], mixed["labels"]
+                elif not mixes:
+                    images = layer(images, training=True)
+            return (images, labels, *targets[1:]) if targets else (images,)
 
         # The augmenters' random generators are stateful: calling them from parallel
         # map workers would make the draws depend on thread timing, so a seeded fit
@@ -73,6 +83,13 @@ def _finish(ds, batch_size, augmenters, shuffle_seed):
         parallel = None if shuffle_seed is not None else tf.data.AUTOTUNE
         ds = ds.map(augment, num_parallel_calls=parallel)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _sampled(class_streams, groups, sampling, shuffle_seed):
+    """A class-balanced epoch over ``groups`` (indices per class), drawn from the
+    endless per-class streams ``class_streams(group, seed)``."""
+    streams = [class_streams(group, stream_seed(shuffle_seed, k)) for k, group in enumerate(groups)]
+    return balanced_epoch(streams, [len(g) for g in groups], sampling, shuffle_seed)
 
 
 class ArrayImages:
@@ -96,12 +113,23 @@ class ArrayImages:
                 images.var(axis=(0, 1, 2), dtype=np.float64))
 
     def dataset(self, indices, targets=(), *, batch_size, shuffle_seed=None, shuffle=False,
-                augmenters=(), cache=None):
+                augmenters=(), cache=None, sampling=None, labels=None):
+        """Batches ``(images, *targets)`` for ``indices``: [shuffle or class-balanced
+        sampling with ``labels``] -> batch -> [augment] -> prefetch."""
         import tensorflow as tf
 
-        ds = tf.data.Dataset.from_tensor_slices((self.images[indices], *[t[indices] for t in targets]))
-        if shuffle:
-            ds = ds.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
+        def slices(group):
+            return tf.data.Dataset.from_tensor_slices((self.images[group], *[t[group] for t in targets]))
+
+        if sampling:
+            def stream(group, seed):
+                return slices(group).shuffle(len(group), seed=seed, reshuffle_each_iteration=True).repeat()
+
+            ds = _sampled(stream, class_indices(indices, labels), sampling, shuffle_seed)
+        else:
+            ds = slices(indices)
+            if shuffle:
+                ds = ds.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
         return _finish(ds, batch_size, augmenters, shuffle_seed)
 
     def model_input(self, batch_size):
@@ -216,17 +244,32 @@ class PathImages:
         return mean, np.maximum(total_sq / count - np.square(mean), 0.0)
 
     def dataset(self, indices, targets=(), *, batch_size, shuffle_seed=None, shuffle=False,
-                augmenters=(), cache=None):
+                augmenters=(), cache=None, sampling=None, labels=None):
         """Batches ``(images, *targets)`` for ``indices``: read -> resize -> [cache] ->
-        [shuffle] -> batch -> [augment] -> prefetch."""
-        if cache is None:
-            ds = self._decoded(indices, targets, shuffle_seed, shuffle)
+        [shuffle, or class-balanced sampling with ``labels``] -> batch -> [augment] -> prefetch."""
+        if sampling:
+            def stream(group, seed):
+                if cache not in (None, "memory"):
+                    # an epoch may read a class only in part, which would leave a disk
+                    # cache unfinished (and discarded): write each class's cache whole first
+                    for _ in self._decoded(group, targets).cache(self._cache_file(cache, group)).batch(512):
+                        pass
+                return self._shuffled(group, targets, seed, True, cache).repeat()
+
+            ds = _sampled(stream, class_indices(indices, labels), sampling, shuffle_seed)
         else:
-            ds = self._decoded(indices, targets).cache("" if cache == "memory" else self._cache_file(cache, indices))
-            if shuffle:
-                buffer = len(indices) if cache == "memory" else min(len(indices), DISK_SHUFFLE_BUFFER)
-                ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+            ds = self._shuffled(indices, targets, shuffle_seed, shuffle, cache)
         return _finish(ds, batch_size, augmenters, shuffle_seed)
+
+    def _shuffled(self, indices, targets, shuffle_seed, shuffle, cache):
+        """Decoded images of ``indices`` (cached if asked), in a fresh order each pass if ``shuffle``."""
+        if cache is None:
+            return self._decoded(indices, targets, shuffle_seed, shuffle)
+        ds = self._decoded(indices, targets).cache("" if cache == "memory" else self._cache_file(cache, indices))
+        if shuffle:
+            buffer = len(indices) if cache == "memory" else min(len(indices), DISK_SHUFFLE_BUFFER)
+            ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+        return ds
 
     def _cache_file(self, folder, indices):
         """Cache file prefix in ``folder`` named after what it holds (files, size, channels,

@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-__all__ = ["seeded", "build_augmenters", "resolve_architecture", "set_trainable", "TRANSFER_MODES"]
+__all__ = ["seeded", "build_augmenters", "mixes_labels", "resolve_architecture", "set_trainable", "TRANSFER_MODES"]
 
 TRANSFER_MODES = (None, "frozen", "finetune", "partial")
 
@@ -45,11 +45,13 @@ def resolve_architecture(architecture):
     return component.factory, component.metadata, architecture
 
 
-def build_augmenters(augment, seed):
+def build_augmenters(augment, seed, channels=None):
     """Turn ``augment`` into a list of layers.
 
-    Items: a registered name, a ``(name, params)`` pair, or a layer/callable
-    taking ``(images, training=True)``.
+    Items: a registered name (an augmenter or a preset such as ``"histology"``), a
+    ``(name, params)`` pair, or a layer/callable taking ``(images, training=True)``.
+    A single item may be given without a list. ``channels`` (the image channel
+    count) is checked against what each registered augmenter needs.
     """
     from medcnn.registry import augmenters
 
@@ -72,15 +74,40 @@ def build_augmenters(augment, seed):
                 f"augment item {item!r} is not valid: give a registered augmenter name "
                 f"({', '.join(augmenters.names())}), a (name, params dict) pair, or a layer."
             )
-        factory = augmenters.get(name).factory
+        component = augmenters.get(name)
+        needed = component.metadata.get("channels")
+        if needed and channels is not None and channels != needed:
+            raise ValueError(
+                f"Augmenter {name!r} needs {'RGB ' if needed == 3 else ''}images with {needed} "
+                f"channels; these images have {channels}. Remove {name!r} from augment, or give "
+                f"colour images."
+            )
         params = dict(params)
         if seed is not None:
             params.setdefault("seed", int(seed) + i)
         try:
-            layers.append(factory(**params))
+            layer = component.factory(**params)
         except TypeError as exc:
             raise ValueError(f"Augmenter {name!r} rejected its parameters {params}: {exc}") from exc
+        if component.metadata.get("mixes_labels") and not hasattr(layer, "mixes_labels"):
+            try:
+                layer.mixes_labels = True
+            except AttributeError:  # a callable that takes no attributes
+                pass
+        layers.append(layer)
     return layers
+
+
+def mixes_labels(layer):
+    """Whether an augmentation layer mixes images *and* labels (MixUp, CutMix).
+
+    Such layers are called with ``{"images": x, "labels": one_hot}`` and return the
+    same dictionary; they are left out of test-time augmentation.
+    """
+    import keras
+
+    return bool(getattr(layer, "mixes_labels", False)) or isinstance(
+        layer, (keras.layers.MixUp, keras.layers.CutMix))
 
 
 def set_trainable(model, transfer, trainable_layers=None):
