@@ -188,15 +188,40 @@ def check_architecture(factory, input_shapes=((28, 28, 1), (50, 50, 3)), **param
     return None
 
 
+def _accepts_seed(factory):
+    import inspect
+
+    try:
+        return "seed" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # builtins and odd callables have no signature
+        return False
+
+
+def _mixes_labels(layer):
+    import keras
+
+    return bool(getattr(layer, "mixes_labels", False)) or isinstance(
+        layer, (keras.layers.MixUp, keras.layers.CutMix))
+
+
 def check_augmenter(factory, image_shape=(32, 32, 3), **params):
     """Check that an augmenter factory returns a layer that is random only in training.
 
     ``layer = factory(**params)`` is called on a float32 batch of 4 random images in
     [0, 1] (a tensor). It must
 
-    1. return the batch unchanged with ``training=False`` (identity at inference);
-    2. with ``training=True``, keep the batch shape and give finite values;
-    3. with ``training=True``, change the batch in at least one of 5 calls.
+    1. return the batch unchanged, as float32, with ``training=False`` (identity at
+       inference);
+    2. with ``training=True``, keep the batch shape and the float32 dtype and give
+       finite values;
+    3. with ``training=True``, change the batch in at least one of 5 calls;
+    4. be reproducible: when the factory takes a ``seed`` parameter, two layers built
+       with the same parameters and seed (``seed=0`` unless ``params`` holds one)
+       give identical outputs on their first ``training=True`` call;
+    5. for label-mixing layers (a true ``mixes_labels`` attribute, or
+       ``keras.layers.MixUp`` / ``CutMix``): called with ``{"images": x, "labels":
+       one_hot}`` and ``training=True``, keep the shapes of both and give label
+       rows that still sum to 1; with ``training=False`` return both unchanged.
 
     Parameters
     ----------
@@ -229,13 +254,17 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
 
     name = getattr(factory, "__name__", repr(factory))
     where = f" for augmenter {name!r} with image_shape={tuple(image_shape)}"
-    try:
-        layer = factory(**params)
-    except Exception as exc:
-        raise AssertionError(
-            f"build failed{where}: the factory raised {type(exc).__name__}: {exc}. "
-            "Augmenter factories are called with keyword parameters only."
-        ) from exc
+
+    def build(**kwargs):
+        try:
+            return factory(**kwargs)
+        except Exception as exc:
+            raise AssertionError(
+                f"build failed{where}: the factory raised {type(exc).__name__}: {exc}. "
+                "Augmenter factories are called with keyword parameters only."
+            ) from exc
+
+    layer = build(**params)
     if not callable(layer):
         _fail("layer type check", where, f"the factory returned {type(layer).__name__}.",
               "Return a keras.layers.Layer (or a callable layer(images, training=...)).")
@@ -243,13 +272,27 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
     x = np.random.default_rng(0).random((4,) + tuple(image_shape), dtype=np.float32)
     images = keras.ops.convert_to_tensor(x)
 
-    try:
-        out = _to_numpy(layer(images, training=False))
-    except Exception as exc:
-        raise AssertionError(
-            f"inference call failed{where}: layer(images, training=False) raised "
-            f"{type(exc).__name__}: {exc}. The layer must accept a float32 image batch."
-        ) from exc
+    def call(target, data, training):
+        try:
+            return target(data, training=training)
+        except Exception as exc:
+            raise AssertionError(
+                f"{'training' if training else 'inference'} call failed{where}: "
+                f"layer({'dict' if isinstance(data, dict) else 'images'}, training={training}) "
+                f"raised {type(exc).__name__}: {exc}. The layer must accept a float32 image "
+                "batch (batch, height, width, channels)."
+            ) from exc
+
+    def check_dtype(out, training):
+        if out.dtype != np.float32:
+            _fail("dtype check", where,
+                  f"layer(images, training={training}) returned dtype {out.dtype} for float32 "
+                  "images.", "Cast the result back to the input dtype (keras.ops.cast(out, "
+                  "images.dtype)).")
+
+    # 1. identity at inference
+    out = _to_numpy(call(layer, images, False))
+    check_dtype(out, False)
     if out.shape != x.shape or not np.allclose(out, x, rtol=0, atol=1e-6):
         _fail("identity at inference check", where,
               "layer(images, training=False) changed the images"
@@ -257,19 +300,15 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
               "Return the input unchanged when training is False: augmentation must only "
               "happen on training batches.")
 
+    # 2. and 3. shape, dtype, finite values; randomness
     changed = False
     for _ in range(5):
-        try:
-            out = _to_numpy(layer(images, training=True))
-        except Exception as exc:
-            raise AssertionError(
-                f"training call failed{where}: layer(images, training=True) raised "
-                f"{type(exc).__name__}: {exc}."
-            ) from exc
+        out = _to_numpy(call(layer, images, True))
         if out.shape != x.shape:
             _fail("shape check", where,
                   f"layer(images, training=True) returned shape {out.shape} instead of {x.shape}.",
                   "Augmenters must keep the batch shape (crop-and-resize back if needed).")
+        check_dtype(out, True)
         if not np.all(np.isfinite(out)):
             _fail("finite output check", where,
                   "layer(images, training=True) returned NaN or infinite values.",
@@ -282,4 +321,44 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
               "5 calls of layer(images, training=True) returned the images unchanged.",
               "Apply the random transformation when training is True (and check that its "
               "strength parameters are not zero).")
+
+    # 4. reproducible with a seed
+    if _accepts_seed(factory):
+        seeded = {**params, "seed": params.get("seed", 0)}
+        first = _to_numpy(call(build(**seeded), images, True))
+        second = _to_numpy(call(build(**seeded), images, True))
+        if first.shape != second.shape or not np.array_equal(first, second):
+            _fail("determinism check", where,
+                  f"two layers built with seed={seeded['seed']} gave different outputs on the "
+                  "same batch.",
+                  "Draw every random number from a keras.random.SeedGenerator(seed) created "
+                  "in __init__ (pass seed=self.seed_generator to keras.random functions), and "
+                  "pass the seed on to nested layers.")
+
+    # 5. label mixing
+    if _mixes_labels(layer):
+        labels = np.eye(2, dtype=np.float32)[[0, 1, 0, 1]]
+        for training in (True, False):
+            data = {"images": images, "labels": keras.ops.convert_to_tensor(labels)}
+            mixed = call(layer, data, training)
+            if not isinstance(mixed, dict) or "images" not in mixed or "labels" not in mixed:
+                _fail("label mixing check", where,
+                      f"layer({{'images': x, 'labels': one_hot}}, training={training}) returned "
+                      f"{type(mixed).__name__}, not a dict with 'images' and 'labels'.",
+                      "Label-mixing layers must return the same dictionary with both entries.")
+            out_images, out_labels = _to_numpy(mixed["images"]), _to_numpy(mixed["labels"])
+            if out_images.shape != x.shape or out_labels.shape != labels.shape:
+                _fail("label mixing check", where,
+                      f"the dict call returned images {out_images.shape} and labels "
+                      f"{out_labels.shape} instead of {x.shape} and {labels.shape}.",
+                      "Keep the batch and the one-hot label shapes.")
+            if not np.allclose(out_labels.sum(axis=1), 1, atol=1e-5):
+                _fail("label mixing check", where,
+                      f"the mixed label rows sum to {np.round(out_labels.sum(axis=1), 4).tolist()}, "
+                      "not 1.", "Mix labels with weights that sum to 1 (w y_i + (1 - w) y_j).")
+            if not training and not (np.allclose(out_images, x, atol=1e-6)
+                                     and np.allclose(out_labels, labels, atol=1e-6)):
+                _fail("identity at inference check", where,
+                      "the dict call with training=False changed the images or labels.",
+                      "Return the dictionary unchanged when training is False.")
     return None

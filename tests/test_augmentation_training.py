@@ -111,3 +111,22 @@ def test_augment_offline_bad_input(histology, args, kwargs, match):
     X, y = histology
     with pytest.raises(ValueError, match=match):
         augment_offline(X[:6], y[:6], *args, **kwargs)
+
+
+def test_rgb_only_augmenters_are_refused_for_grayscale_before_training(histology):
+    X, y = histology
+    gray = X.mean(axis=-1).astype(np.uint8)
+    for augment in (["stain_jitter"], "histology", [("color_jitter", {"hue": 0.05})]):
+        name = augment if isinstance(augment, str) else augment[0] if isinstance(augment[0], str) else augment[0][0]
+        with pytest.raises(ValueError, match=rf"Augmenter '{name}' needs RGB images with 3 channels; "
+                                             r"these images have 1"):
+            small(augment=augment).fit(gray, y)
+    assert small(augment="radiograph").fit(gray, y).predict(gray[:2]).shape == (2,)
+
+
+def test_registered_presets_and_mixers_train(histology):
+    X, y = histology
+    clf = small(augment=["histology", "mixup"], tta=2).fit(X, y)
+    assert clf.predict_proba(X[:4]).shape == (4, 2)
+    with pytest.raises(ValueError, match=r"Augmenter 'rotate': factor=-0.1 is out of range; give a value in \[0, 0.5\]"):
+        small(augment=[("rotate", {"factor": -0.1})]).fit(X, y)

@@ -29,7 +29,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 BUILTIN_ARCHITECTURES = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2",
                          "vgg_small", "resnet18"]
-BUILTIN_AUGMENTERS = ["flip", "rotate", "rotate90"]
+BUILTIN_AUGMENTERS = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
+                      "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur",
+                      "noise", "mixup", "cutmix", "stain_jitter", "histology", "radiograph"]
 BUILTIN_READERS = ["png", "jpg", "jpeg", "bmp", "tif", "tiff"]
 
 

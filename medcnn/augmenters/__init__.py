@@ -1,103 +1,104 @@
 """Built-in augmenters, registered through the ``register_augmenters`` hook.
 
-Each factory returns a Keras layer that is random when called with
-``training=True`` and the identity otherwise. Augmenters run in the tf.data
-input pipeline on training batches only; they are never part of a saved model.
+Each factory ``factory(**params, seed=None)`` returns a Keras layer that is random
+when called with ``training=True`` and the identity with ``training=False``; it
+keeps the batch shape and the float32 dtype. Augmenters run in the tf.data input
+pipeline on training batches only; they are never part of a saved model. Pixel
+values are assumed in [0, 1] (``value_range`` parameters for other ranges).
+Parameters out of range raise ``ValueError`` naming the allowed range; unknown
+parameter names raise ``TypeError`` listing the valid ones.
 
-Names available in ``CNNClassifier(augment=[...])``:
+Names available in ``CNNClassifier(augment=[...])`` (metadata in brackets):
 
-``flip``
-    Random horizontal and vertical flips (``keras.layers.RandomFlip``).
-``rotate``
-    Random rotation by up to ``factor`` of a full turn (``keras.layers.RandomRotation``).
-``rotate90``
-    Random rotation by a multiple of 90 degrees (square images; non-square images
-    are rotated by 0 or 180 degrees so their shape is kept).
+Geometric
+    ``flip``, ``rotate``, ``rotate90``, ``shear``, ``zoom``, ``shift``,
+    ``resized_crop``, ``perspective``, ``elastic``.
+Intensity and colour
+    ``brightness``, ``contrast``, ``color_jitter`` [channels=3], ``stain_jitter``
+    [channels=3], ``erasing``, ``blur``, ``noise``.
+Label mixing
+    ``mixup``, ``cutmix`` [mixes_labels=True]: called with ``{"images": x,
+    "labels": one_hot}``.
+Presets (``keras.Sequential``)
+    ``histology`` [channels=3]: flips, quarter turns, stain jitter, light blur.
+    ``radiograph``: small rotation, shift, zoom and contrast; no flips.
+
+The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RGBColorJitter``,
+``RandomStainJitter`` and the stain tools ``macenko_stain_matrix`` and
+``RUIFROK_STAIN_MATRIX`` are importable from here too (loaded on first use, with
+Keras).
 """
 
 from medcnn.hookspecs import hookimpl
 
-__all__ = ["flip", "rotate", "rotate90"]
+from ._geometric import elastic, flip, perspective, resized_crop, rotate, rotate90, shear, shift, zoom
+from ._intensity import (blur, brightness, color_jitter, contrast, cutmix, erasing, mixup, noise,
+                         stain_jitter)
+from ._presets import histology, radiograph
+
+__all__ = [
+    "flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective", "elastic",
+    "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
+    "mixup", "cutmix", "histology", "radiograph",
+    "RandomRotate90", "RandomResizedCrop", "RGBColorJitter", "RandomStainJitter",
+    "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX",
+]
+
+# Names that need Keras (or live next to Keras code): imported on first access so
+# that registering the plugin does not import TensorFlow.
+_LAZY = {
+    "RandomRotate90": "_layers",
+    "RandomResizedCrop": "_layers",
+    "RGBColorJitter": "_layers",
+    "RandomStainJitter": "_stain",
+    "macenko_stain_matrix": "_stain",
+    "RUIFROK_STAIN_MATRIX": "_stain",
+}
 
 
-def flip(mode="horizontal_and_vertical", seed=None):
-    """Random flips.
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
 
-    Parameters
-    ----------
-    mode : {"horizontal_and_vertical", "horizontal", "vertical"}
-        Axes to flip along.
-    seed : int, optional
-        Seed of the layer's random generator.
-
-    Returns
-    -------
-    keras.layers.RandomFlip
-        The augmentation layer; flips only when called with ``training=True``.
-
-    Examples
-    --------
-    >>> layer = flip(seed=0)
-    >>> type(layer).__name__
-    'RandomFlip'
-    """
-    import keras
-
-    return keras.layers.RandomFlip(mode=mode, seed=seed)
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def rotate(factor=0.1, fill_mode="reflect", seed=None):
-    """Random rotation by up to ``factor`` x 360 degrees either way.
-
-    Parameters
-    ----------
-    factor : float
-        Largest rotation as a fraction of a full turn (0.1 = 36 degrees).
-    fill_mode : {"reflect", "wrap", "constant", "nearest"}
-        How pixels outside the rotated image are filled.
-    seed : int, optional
-        Seed of the layer's random generator.
-
-    Returns
-    -------
-    keras.layers.RandomRotation
-        The augmentation layer; rotates only when called with ``training=True``.
-
-    Examples
-    --------
-    >>> type(rotate(0.05)).__name__
-    'RandomRotation'
-    """
-    import keras
-
-    return keras.layers.RandomRotation(factor=factor, fill_mode=fill_mode, seed=seed)
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
-def rotate90(seed=None):
-    """Random rotation by 0, 90, 180 or 270 degrees, as for histology patches.
-
-    Parameters
-    ----------
-    seed : int, optional
-        Seed of the layer's random generator.
-
-    Returns
-    -------
-    keras.layers.Layer
-        A ``RandomRotate90`` layer; rotates only when called with ``training=True``.
-
-    Examples
-    --------
-    >>> type(rotate90()).__name__
-    'RandomRotate90'
-    """
-    from ._layers import RandomRotate90
-
-    return RandomRotate90(seed=seed)
+#: name -> (factory, description, metadata)
+_BUILTINS = {
+    "flip": (flip, "Random horizontal and vertical flips", {}),
+    "rotate": (rotate, "Random rotation by up to factor x 360 degrees (default 0.1)", {}),
+    "rotate90": (rotate90, "Random rotation by multiples of 90 degrees", {}),
+    "shear": (shear, "Random shear by up to factor of the image size (default 0.1)", {}),
+    "zoom": (zoom, "Random zoom in or out by up to factor (default 0.1)", {}),
+    "shift": (shift, "Random translation by up to factor of the image size (default 0.1)", {}),
+    "resized_crop": (resized_crop, "Random crop of scale (0.5, 1) of the area, resized back", {}),
+    "perspective": (perspective, "Random perspective warp (scale 0.1, probability 0.5)", {}),
+    "elastic": (elastic, "Random elastic deformation (scale 0.5, probability 0.5)", {}),
+    "brightness": (brightness, "Random brightness shift by up to factor (default 0.1)", {}),
+    "contrast": (contrast, "Random contrast change by up to factor (default 0.2)", {}),
+    "color_jitter": (color_jitter, "Random brightness, contrast, saturation and hue (RGB)",
+                     {"channels": 3}),
+    "stain_jitter": (stain_jitter, "Random H&E stain jitter in optical-density space (RGB)",
+                     {"channels": 3}),
+    "erasing": (erasing, "Random erasing of a box of 2-10 % of the image (probability 0.5)", {}),
+    "blur": (blur, "Random Gaussian blur, sigma in (0.1, 1) (probability 0.5)", {}),
+    "noise": (noise, "Additive Gaussian noise (stddev 0.02)", {}),
+    "mixup": (mixup, "MixUp: blend image pairs and their labels (alpha 0.2)", {"mixes_labels": True}),
+    "cutmix": (cutmix, "CutMix: paste a box of another image, mixing labels by area",
+               {"mixes_labels": True}),
+    "histology": (histology, "Preset for H&E patches: flips, rotate90, stain jitter, light blur",
+                  {"channels": 3, "preset": True}),
+    "radiograph": (radiograph, "Preset for radiographs: small rotation, shift, zoom, contrast",
+                   {"preset": True}),
+}
 
 
 @hookimpl
 def register_augmenters(register):
-    register("flip", flip, description="Random horizontal and vertical flips")
-    register("rotate", rotate, description="Random rotation by up to factor x 360 degrees")
-    register("rotate90", rotate90, description="Random rotation by multiples of 90 degrees")
+    for name, (factory, description, metadata) in _BUILTINS.items():
+        register(name, factory, description=description, **metadata)

@@ -1,9 +1,21 @@
-"""Augmentation layers that Keras does not ship."""
+"""Augmentation layers that Keras does not ship (or ships without a channel check).
+
+All are random when called with ``training=True`` (the default, as for Keras
+preprocessing layers) and the identity with ``training=False``; all are
+registered with ``keras.saving.register_keras_serializable(package="medcnn")``.
+"""
+
+import math
 
 import keras
 from keras import ops
 
+from ._checks import check_choice, check_pair, check_seed, rgb_error
 
+__all__ = ["RandomRotate90", "RandomResizedCrop", "RGBColorJitter"]
+
+
+@keras.saving.register_keras_serializable(package="medcnn")
 class RandomRotate90(keras.layers.Layer):
     """Rotate each image of a batch by a random multiple of 90 degrees.
 
@@ -15,6 +27,8 @@ class RandomRotate90(keras.layers.Layer):
     ----------
     seed : int, optional
         Seed of the layer's random generator.
+    **kwargs
+        Base layer keyword arguments (``name``, ``dtype``).
 
     Examples
     --------
@@ -30,7 +44,7 @@ class RandomRotate90(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=False):
+    def call(self, images, training=True):
         if not training:
             return images
         shape = ops.shape(images)
@@ -51,3 +65,136 @@ class RandomRotate90(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="medcnn")
+class RandomResizedCrop(keras.layers.Layer):
+    """Crop a random box of each image and resize it back to the image size.
+
+    For each image an area fraction ``s ~ U(scale)`` and an aspect ratio
+    ``r = exp(U(log ratio))`` (width / height) are drawn; the box has sides
+    ``sqrt(s r)`` and ``sqrt(s / r)`` of the image width and height (each capped at
+    1, so extreme ratios give a slightly larger area than drawn) and a uniformly
+    random position inside the image. The box is resampled to the full image size
+    with ``keras.ops.image.affine_transform``. Identity when ``training`` is False.
+
+    Parameters
+    ----------
+    scale : tuple of float, default=(0.5, 1.0)
+        Range of the box area as a fraction of the image area, in (0, 1].
+    ratio : tuple of float, default=(3/4, 4/3)
+        Range of the box aspect ratio (width / height), positive.
+    interpolation : {"bilinear", "nearest"}, default="bilinear"
+        Resampling of the box.
+    seed : int, optional
+        Seed of the layer's random generator.
+    **kwargs
+        Base layer keyword arguments (``name``, ``dtype``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((2, 8, 8, 1), dtype="float32")
+    >>> layer = RandomResizedCrop(scale=(1, 1), ratio=(1, 1), seed=0)
+    >>> np.allclose(np.asarray(layer(x, training=True)), x, atol=1e-5)
+    True
+    """
+
+    def __init__(self, scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3), interpolation="bilinear",
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = check_pair("resized_crop", "scale", scale, 0, 1, low_open=True)
+        self.ratio = check_pair("resized_crop", "ratio", ratio, 0, math.inf, low_open=True,
+                                high_open=True)
+        self.interpolation = check_choice("resized_crop", "interpolation", interpolation,
+                                          ("bilinear", "nearest"))
+        self.seed = check_seed("resized_crop", seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=True):
+        if not training:
+            return images
+        shape = ops.shape(images)
+        batch = shape[0]
+        height = ops.cast(shape[1], "float32")
+        width = ops.cast(shape[2], "float32")
+        area = keras.random.uniform((batch,), self.scale[0], self.scale[1], seed=self.seed_generator)
+        log_ratio = keras.random.uniform((batch,), math.log(self.ratio[0]), math.log(self.ratio[1]),
+                                         seed=self.seed_generator)
+        aspect = ops.exp(log_ratio)
+        crop_w = ops.minimum(ops.sqrt(area * aspect), 1.0)  # fraction of the width
+        crop_h = ops.minimum(ops.sqrt(area / aspect), 1.0)
+        position = keras.random.uniform((batch, 2), 0.0, 1.0, seed=self.seed_generator)
+        # Output pixel (x, y) samples input (crop_w x + x0, crop_h y + y0): pixel
+        # centres 0 and W-1 map to the box edges x0 and x0 + crop_w (W-1).
+        x0 = position[:, 0] * (1.0 - crop_w) * (width - 1.0)
+        y0 = position[:, 1] * (1.0 - crop_h) * (height - 1.0)
+        zeros = ops.zeros_like(crop_w)
+        transform = ops.stack([crop_w, zeros, x0, zeros, crop_h, y0, zeros, zeros], axis=1)
+        out = ops.image.affine_transform(images, transform, interpolation=self.interpolation,
+                                         fill_mode="nearest", data_format="channels_last")
+        return ops.cast(out, images.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "ratio": self.ratio,
+                "interpolation": self.interpolation, "seed": self.seed}
+
+
+def _channels(input_shape, data_format="channels_last"):
+    if isinstance(input_shape, dict):
+        input_shape = input_shape.get("images", ())
+    shape = tuple(input_shape or ())
+    if len(shape) < 3:
+        return None
+    return shape[-3] if data_format == "channels_first" else shape[-1]
+
+
+@keras.saving.register_keras_serializable(package="medcnn")
+class RGBColorJitter(keras.layers.RandomColorJitter):
+    """``keras.layers.RandomColorJitter`` that refuses non-RGB images clearly.
+
+    A batch whose last axis is not 3 raises ``ValueError`` ("color_jitter needs RGB
+    images ...") instead of a TensorFlow error from the RGB -> HSV conversion.
+
+    Parameters
+    ----------
+    value_range : tuple of float, default=(0, 255)
+        Range of the pixel values.
+    brightness_factor, contrast_factor, saturation_factor, hue_factor : float or tuple, optional
+        Strengths, as in ``keras.layers.RandomColorJitter`` (None: that part is off).
+        The ``color_jitter`` factory translates plainer strengths to these.
+    seed : int, optional
+        Seed of the layer's random generator.
+    data_format : str, optional
+        ``"channels_last"`` (the default) or ``"channels_first"``.
+    **kwargs
+        Base layer keyword arguments (``name``, ``dtype``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = RGBColorJitter(value_range=(0, 1), hue_factor=0.1, seed=0)
+    >>> layer(np.zeros((1, 4, 4, 1), "float32"))
+    Traceback (most recent call last):
+    ...
+    ValueError: color_jitter needs RGB images (3 channels); got 1 channel. ...
+    """
+
+    #: Channel count the layer needs.
+    required_channels = 3
+
+    def _check_channels(self, shape):
+        channels = _channels(shape, self.data_format)
+        if channels is not None and channels != self.required_channels:
+            raise rgb_error("color_jitter", channels)
+
+    def build(self, input_shape):
+        self._check_channels(input_shape)
+        super().build(input_shape)
+
+    def call(self, data, training=True):
+        self._check_channels((data["images"] if isinstance(data, dict) else data).shape)
+        return super().call(data, training=training)

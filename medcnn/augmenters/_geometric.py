@@ -1,0 +1,299 @@
+"""Geometric augmenters: flips, rotations, shear, zoom, shift, crops, warps.
+
+Factories import Keras when called, so registering them stays cheap.
+"""
+
+from ._checks import (augmenter, check_choice, check_factor, check_number, check_pair, check_seed,
+                      check_value_range)
+
+__all__ = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective",
+           "elastic"]
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+FLIP_MODES = ("horizontal_and_vertical", "horizontal", "vertical")
+
+
+@augmenter("flip")
+def flip(mode="horizontal_and_vertical", seed=None):
+    """Random flips.
+
+    Parameters
+    ----------
+    mode : {"horizontal_and_vertical", "horizontal", "vertical"}
+        Axes to flip along.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomFlip
+        The augmentation layer; flips only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> layer = flip(seed=0)
+    >>> type(layer).__name__
+    'RandomFlip'
+    """
+    import keras
+
+    check_choice("flip", "mode", mode, FLIP_MODES)
+    return keras.layers.RandomFlip(mode=mode, seed=check_seed("flip", seed))
+
+
+@augmenter("rotate")
+def rotate(factor=0.1, fill_mode="reflect", seed=None):
+    """Random rotation by up to ``factor`` x 360 degrees either way.
+
+    Parameters
+    ----------
+    factor : float or tuple of float, default=0.1
+        Largest rotation as a fraction of a full turn, in [0, 0.5] (0.1 = 36
+        degrees), or a ``(lower, upper)`` pair in [-0.5, 0.5].
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}
+        How pixels outside the rotated image are filled.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomRotation
+        The augmentation layer; rotates only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> type(rotate(0.05)).__name__
+    'RandomRotation'
+    """
+    import keras
+
+    factor = check_factor("rotate", "factor", factor, 0.5, signed=True)
+    check_choice("rotate", "fill_mode", fill_mode, FILL_MODES)
+    return keras.layers.RandomRotation(factor=factor, fill_mode=fill_mode,
+                                       seed=check_seed("rotate", seed))
+
+
+@augmenter("rotate90")
+def rotate90(seed=None):
+    """Random rotation by 0, 90, 180 or 270 degrees, as for histology patches.
+
+    Parameters
+    ----------
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.Layer
+        A ``RandomRotate90`` layer; rotates only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> type(rotate90()).__name__
+    'RandomRotate90'
+    """
+    from ._layers import RandomRotate90
+
+    return RandomRotate90(seed=check_seed("rotate90", seed))
+
+
+@augmenter("shear")
+def shear(factor=0.1, fill_mode="reflect", seed=None):
+    """Random shear along both axes.
+
+    Parameters
+    ----------
+    factor : float, default=0.1
+        Largest shear as a fraction of the image size, in [0, 1] (0.1 moves pixels
+        up to 10 % of the way across), drawn with a random sign per image.
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}
+        How pixels outside the sheared image are filled.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomShear
+        The augmentation layer; shears only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> shear(0.05, seed=0).x_factor
+    (-0.05, 0.05)
+    """
+    import keras
+
+    factor = check_number("shear", "factor", factor, 0, 1)
+    check_choice("shear", "fill_mode", fill_mode, FILL_MODES)
+    return keras.layers.RandomShear(x_factor=factor, y_factor=factor, fill_mode=fill_mode,
+                                    seed=check_seed("shear", seed))
+
+
+@augmenter("zoom")
+def zoom(factor=0.1, fill_mode="reflect", seed=None):
+    """Random zoom in or out, keeping the aspect ratio.
+
+    Parameters
+    ----------
+    factor : float or tuple of float, default=0.1
+        Largest zoom as a fraction of the image size, in [0, 0.9] (0.1: from 10 %
+        in to 10 % out), or a ``(lower, upper)`` pair in [-0.9, 0.9] (negative values
+        zoom in).
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}
+        How pixels outside the image are filled when zooming out.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomZoom
+        The augmentation layer; zooms only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> type(zoom(0.2)).__name__
+    'RandomZoom'
+    """
+    import keras
+
+    factor = check_factor("zoom", "factor", factor, 0.9, signed=True)
+    check_choice("zoom", "fill_mode", fill_mode, FILL_MODES)
+    return keras.layers.RandomZoom(height_factor=factor, fill_mode=fill_mode,
+                                   seed=check_seed("zoom", seed))
+
+
+@augmenter("shift")
+def shift(factor=0.1, fill_mode="reflect", seed=None):
+    """Random translation along both axes.
+
+    Parameters
+    ----------
+    factor : float, default=0.1
+        Largest shift as a fraction of the image height and width, in [0, 0.5].
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}
+        How pixels shifted in from outside are filled.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomTranslation
+        The augmentation layer; shifts only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> type(shift(0.05)).__name__
+    'RandomTranslation'
+    """
+    import keras
+
+    factor = check_number("shift", "factor", factor, 0, 0.5)
+    check_choice("shift", "fill_mode", fill_mode, FILL_MODES)
+    return keras.layers.RandomTranslation(factor, factor, fill_mode=fill_mode,
+                                          seed=check_seed("shift", seed))
+
+
+@augmenter("resized_crop")
+def resized_crop(scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3), seed=None):
+    """Random crop of a box resized back to the image size (Inception-style).
+
+    Parameters
+    ----------
+    scale : tuple of float, default=(0.5, 1.0)
+        Range of the box area as a fraction of the image area, in (0, 1].
+    ratio : tuple of float, default=(3/4, 4/3)
+        Range of the box aspect ratio (width / height), positive.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.Layer
+        A ``RandomResizedCrop`` layer; crops only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> resized_crop(scale=(0.8, 1.0), seed=0).scale
+    (0.8, 1.0)
+    """
+    from ._layers import RandomResizedCrop
+
+    scale = check_pair("resized_crop", "scale", scale, 0, 1, low_open=True)
+    ratio = check_pair("resized_crop", "ratio", ratio, 0, float("inf"), low_open=True,
+                       high_open=True)
+    return RandomResizedCrop(scale=scale, ratio=ratio, seed=check_seed("resized_crop", seed))
+
+
+@augmenter("perspective")
+def perspective(scale=0.1, probability=0.5, fill_value=0.0, seed=None):
+    """Random perspective warp: image corners move by up to ``scale / 2`` of the size.
+
+    Parameters
+    ----------
+    scale : float, default=0.1
+        Strength of the warp, in [0, 1].
+    probability : float, default=0.5
+        Probability that an image is warped, in [0, 1].
+    fill_value : float, default=0.0
+        Value of the pixels that come from outside the image.
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomPerspective
+        The augmentation layer; warps only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> perspective(probability=0.3).factor
+    (0.3, 0.3)
+    """
+    import keras
+
+    scale = check_number("perspective", "scale", scale, 0, 1)
+    probability = check_number("perspective", "probability", probability, 0, 1)
+    fill_value = check_number("perspective", "fill_value", fill_value, -float("inf"), float("inf"))
+    return keras.layers.RandomPerspective(factor=(probability, probability), scale=scale,
+                                          fill_value=fill_value, seed=check_seed("perspective", seed))
+
+
+@augmenter("elastic")
+def elastic(scale=0.5, probability=0.5, fill_mode="reflect", value_range=(0, 1), seed=None):
+    """Random elastic deformation (smoothed random displacement field).
+
+    The displacement magnitude is ``0.1 s`` of the larger image side and its
+    smoothing ``0.05 s`` of the smaller side, with ``s`` drawn in ``[0, scale]`` per
+    batch (``keras.layers.RandomElasticTransform``).
+
+    Parameters
+    ----------
+    scale : float, default=0.5
+        Largest strength of the deformation, in [0, 1].
+    probability : float, default=0.5
+        Probability that an image is deformed, in [0, 1].
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}
+        How pixels from outside the image are filled.
+    value_range : tuple of float, default=(0, 1)
+        Range of the pixel values (outputs are clipped to it).
+    seed : int, optional
+        Seed of the layer's random generator.
+
+    Returns
+    -------
+    keras.layers.RandomElasticTransform
+        The augmentation layer; deforms only when called with ``training=True``.
+
+    Examples
+    --------
+    >>> type(elastic(0.3)).__name__
+    'RandomElasticTransform'
+    """
+    import keras
+
+    scale = check_number("elastic", "scale", scale, 0, 1)
+    probability = check_number("elastic", "probability", probability, 0, 1)
+    check_choice("elastic", "fill_mode", fill_mode, FILL_MODES)
+    return keras.layers.RandomElasticTransform(
+        factor=(probability, probability), scale=scale, fill_mode=fill_mode,
+        value_range=check_value_range("elastic", value_range), seed=check_seed("elastic", seed))

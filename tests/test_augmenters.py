@@ -1,0 +1,272 @@
+"""Built-in augmenters: the plugin contract, parameter checks, custom layers, stain tools."""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import medcnn.registry
+from medcnn import augmenters as aug
+from medcnn.exceptions import UnknownNameError
+from medcnn.testing import check_augmenter
+
+IDC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "idc"
+BUILTIN = [c for c in medcnn.registry.augmenters.components() if c.plugin == "medcnn.augmenters"]
+RGB_ONLY = {"color_jitter", "stain_jitter", "histology"}
+
+
+def np_(tensor):
+    return np.asarray(keras.ops.convert_to_numpy(tensor))
+
+
+def concentrations(rgb, matrix=None):
+    """Stain concentrations C with OD = C @ M (the layer's colour deconvolution)."""
+    matrix = aug.RUIFROK_STAIN_MATRIX if matrix is None else matrix
+    return -np.log(np.maximum(rgb, 1e-6)) @ np.linalg.inv(matrix)
+
+
+@pytest.fixture(scope="module")
+def idc_patches():
+    """32 real IDC patches (16 per class), float32 in [0, 1]."""
+    train = IDC / "Train"
+    if not train.is_dir():
+        pytest.skip(f"IDC data not found at {train}")
+    from PIL import Image
+
+    patches = []
+    for label in ("0", "1"):
+        arrays = (np.asarray(Image.open(p).convert("RGB")) for p in sorted((train / label).glob("*.png")))
+        patches += [a for _, a in zip(range(16), (a for a in arrays if a.shape == (50, 50, 3)))]
+    return np.stack(patches).astype(np.float32) / 255
+
+
+# ---------------------------------------------------------------- the plugin contract
+
+@pytest.mark.parametrize("component", BUILTIN, ids=lambda c: c.name)
+def test_builtin_augmenters_pass_check_augmenter(component):
+    check_augmenter(component.factory, image_shape=(32, 32, 3))
+    if component.metadata.get("channels") != 3:
+        check_augmenter(component.factory, image_shape=(32, 32, 1))
+
+
+def test_registered_names_and_metadata():
+    by_name = {c.name: c for c in BUILTIN}
+    assert set(by_name) == {
+        "flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
+        "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur", "noise",
+        "mixup", "cutmix", "stain_jitter", "histology", "radiograph"}
+    assert {n for n, c in by_name.items() if c.metadata.get("channels") == 3} == RGB_ONLY
+    assert {n for n, c in by_name.items() if c.metadata.get("mixes_labels")} == {"mixup", "cutmix"}
+    assert all(c.description for c in BUILTIN)
+    assert set(aug.__all__) <= set(dir(aug))
+
+
+@pytest.mark.parametrize("name", ["histology", "radiograph"])
+def test_presets_are_seeded_sequentials_identity_at_inference(name):
+    preset = medcnn.registry.augmenters.get(name).factory(seed=5)
+    assert isinstance(preset, keras.Sequential)
+    assert [layer.seed for layer in preset.layers] == [5, 6, 7, 8]
+    x = np.random.default_rng(1).random((4, 24, 24, 3), dtype=np.float32)
+    assert np.array_equal(np_(preset(x, training=False)), x)
+    assert not np.allclose(np_(preset(x, training=True)), x)
+    if name == "radiograph":  # laterality matters: never flipped
+        assert not any(isinstance(layer, keras.layers.RandomFlip) for layer in preset.layers)
+        assert abs(preset.layers[0].factor[1] * 360 - 5) < 1e-9
+
+
+# ---------------------------------------------------------------- parameter errors
+
+@pytest.mark.parametrize("name, params, message", [
+    ("rotate", {"factor": -0.1}, r"'rotate': factor=-0.1 is out of range; give a value in \[0, 0.5\]"),
+    ("rotate", {"factor": 0.7}, r"factor=0.7 is out of range; give a value in \[0, 0.5\]"),
+    ("zoom", {"factor": (0.2, -0.1)}, r"'zoom': factor=\(0.2, -0.1\) has lower > upper"),
+    ("shift", {"factor": 0.6}, r"'shift': factor=0.6 is out of range; give a value in \[0, 0.5\]"),
+    ("brightness", {"factor": 1.5}, r"'brightness': factor=1.5 is out of range; give a value in \[0, 1\]"),
+    ("contrast", {"factor": "high"}, r"'contrast': factor='high' is not a number; give a value in \[0, 1\]"),
+    ("erasing", {"probability": 1.2}, r"'erasing': probability=1.2 is out of range; give a value in \[0, 1\]"),
+    ("perspective", {"probability": -0.5}, r"probability=-0.5 is out of range; give a value in \[0, 1\]"),
+    ("blur", {"sigma": 0}, r"'blur': sigma=0 is out of range; give a value in \(0, 1\]"),
+    ("blur", {"sigma": (0.0, 0.5)}, r"sigma=\(0.0, 0.5\) is out of range; give two numbers .* in \(0, 1\]"),
+    ("blur", {"kernel_size": 4}, r"'blur': kernel_size=4 is not valid; give an odd int from 3 to 15"),
+    ("noise", {"stddev": 0}, r"'noise': stddev=0 is out of range; give a value in \(0, inf\)"),
+    ("resized_crop", {"scale": (0, 1)}, r"'resized_crop': scale=\(0, 1\) is out of range; give two numbers \(lower, upper\) in \(0, 1\]"),
+    ("resized_crop", {"ratio": (1.0,)}, r"ratio=\(1.0,\) is not a pair of numbers"),
+    ("stain_jitter", {"sigma": -0.05}, r"'stain_jitter': sigma=-0.05 is out of range; give a value in \[0, 1\]"),
+    ("stain_jitter", {"stain_matrix": np.ones((3, 3))}, r"stain_matrix is singular"),
+    ("color_jitter", {"hue": 0.8}, r"'color_jitter': hue=0.8 is out of range; give a value in \[0, 0.5\]"),
+    ("mixup", {"alpha": 0}, r"'mixup': alpha=0 is out of range; give a value in \(0, inf\)"),
+    ("flip", {"mode": "diagonal"}, r"'flip': mode='diagonal' is not supported; give one of 'horizontal_and_vertical'"),
+    ("histology", {"stain_sigma": 2}, r"'histology': stain_sigma=2 is out of range; give a value in \[0, 1\]"),
+    ("radiograph", {"degrees": 90}, r"'radiograph': degrees=90 is out of range; give a value in \[0, 45\]"),
+    ("elastic", {"value_range": (1, 0)}, r"value_range=\(1, 0\) is not valid; give \(low, high\) with low < high"),
+    ("rotate", {"seed": -1}, r"seed=-1 is not valid; give a non-negative int or None"),
+])
+def test_out_of_range_parameters_name_the_allowed_range(name, params, message):
+    with pytest.raises(ValueError, match=message):
+        medcnn.registry.augmenters.get(name).factory(**params)
+
+
+def test_unknown_parameter_lists_the_valid_ones():
+    with pytest.raises(TypeError, match=r"Augmenter 'rotate' has no parameter 'factr'; its parameters "
+                                         r"are factor, fill_mode, seed\. Did you mean 'factor'\?"):
+        aug.rotate(factr=0.2)
+
+
+def test_unknown_name_lists_available_names():
+    with pytest.raises(UnknownNameError, match=r"Unknown augmenter 'flipp'\. Available: .*'stain_jitter'"
+                                               r".* Did you mean 'flip'\?"):
+        medcnn.registry.augmenters.get("flipp")
+
+
+@pytest.mark.parametrize("name", sorted(RGB_ONLY))
+def test_rgb_only_augmenters_refuse_grayscale_clearly(name):
+    layer = medcnn.registry.augmenters.get(name).factory(seed=0)
+    gray = np.random.default_rng(0).random((2, 16, 16, 1), dtype=np.float32)
+    label = "color_jitter" if name == "color_jitter" else "stain_jitter"
+    with pytest.raises(ValueError, match=rf"{label} needs RGB images \(3 channels\); got 1 channel\. "
+                                         rf"Remove '{label}' from augment"):
+        layer(gray, training=True)
+
+
+def test_stain_jitter_refuses_grayscale_in_a_tf_data_pipeline():
+    import tensorflow as tf
+
+    layer = aug.stain_jitter(seed=0)
+    ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 8, 8, 1), np.float32)).batch(2)
+    with pytest.raises(ValueError, match=r"stain_jitter needs RGB images \(3 channels\); got 1 channel"):
+        ds.map(lambda x: layer(x, training=True))
+
+
+# ---------------------------------------------------------------- check_augmenter itself
+
+class _Unseeded(keras.layers.Layer):
+    """Adds numpy noise: random, but ignores its seed."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+
+    def call(self, x, training=True):
+        return x + np.random.default_rng().normal(0, 0.1, (1,)).astype("float32") if training else x
+
+
+class _Float64(keras.layers.Layer):
+    def call(self, x, training=True):
+        return keras.ops.cast(x * 0.5 if training else x, "float64")
+
+
+class _BadMix(keras.layers.Layer):
+    """Mixes images but doubles the labels."""
+
+    mixes_labels = True
+
+    def call(self, data, training=True):
+        if isinstance(data, dict):
+            return {"images": data["images"] * 0.5, "labels": data["labels"] * (2.0 if training else 1.0)}
+        return data * 0.5 if training else data
+
+
+@pytest.mark.parametrize("factory, message", [
+    (_Unseeded, r"determinism check failed.*seed=0 gave different outputs.*SeedGenerator"),
+    (_Float64, r"dtype check failed.*returned dtype float64 for float32 images"),
+    (_BadMix, r"label mixing check failed.*label rows sum to \[2.0, 2.0, 2.0, 2.0\]"),
+])
+def test_check_augmenter_catches_broken_layers(factory, message):
+    with pytest.raises(AssertionError, match=message):
+        check_augmenter(factory)
+
+
+# ---------------------------------------------------------------- RandomResizedCrop
+
+def test_random_resized_crop_shape_identity_and_crop_geometry():
+    x = np.random.default_rng(0).random((3, 20, 30, 2), dtype=np.float32)
+    out = np_(aug.RandomResizedCrop(seed=0)(x, training=True))
+    assert out.shape == x.shape and out.dtype == np.float32
+    full = aug.RandomResizedCrop(scale=(1, 1), ratio=(1, 1), seed=0)
+    np.testing.assert_allclose(np_(full(x, training=True)), x, atol=1e-5)
+    # pixel coordinates as values: a quarter-area square crop is a ramp of slope 1/2
+    rows, cols = np.mgrid[0:32, 0:32].astype(np.float32)
+    ramp = np.repeat(np.stack([cols, rows], -1)[None], 8, axis=0)
+    out = np_(aug.RandomResizedCrop(scale=(0.25, 0.25), ratio=(1, 1), seed=1)(ramp, training=True))
+    np.testing.assert_allclose(np.diff(out[..., 0], axis=2), 0.5, atol=1e-3)
+    np.testing.assert_allclose(np.diff(out[..., 1], axis=1), 0.5, atol=1e-3)
+    offsets = out[:, 0, 0, 0]
+    assert np.all((offsets >= -1e-4) & (offsets <= 15.5 + 1e-4)) and np.ptp(offsets) > 1
+    layer = aug.RandomResizedCrop(scale=(0.3, 0.9), seed=3)
+    clone = aug.RandomResizedCrop.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    assert keras.saving.get_registered_name(aug.RandomResizedCrop) == "medcnn>RandomResizedCrop"
+
+
+# ---------------------------------------------------------------- stain tools
+
+def _synthetic_stained(matrix, n=4000, seed=0):
+    """Pixels mixing two stains (rows 0, 1 of matrix) in every proportion, plus white."""
+    rng = np.random.default_rng(seed)
+    share = rng.random((n, 1))
+    conc = rng.uniform(0.3, 1.5, (n, 1)) * np.hstack([share, 1 - share])
+    pixels = np.exp(-conc @ matrix[:2])
+    pixels = np.vstack([pixels, np.ones((n // 4, 3))])  # background, dropped by beta
+    return np.round(pixels * 255).astype(np.uint8).reshape(-1, 25, 25, 3)
+
+
+def test_macenko_recovers_a_known_stain_matrix():
+    h, e = np.array([0.55, 0.78, 0.30]), np.array([0.12, 0.93, 0.35])
+    h, e = h / np.linalg.norm(h), e / np.linalg.norm(e)
+    residual = np.cross(h, e) / np.linalg.norm(np.cross(h, e))
+    true = np.array([h, e, residual if residual.sum() > 0 else -residual])
+    estimated = aug.macenko_stain_matrix(_synthetic_stained(true))
+    assert estimated.shape == (3, 3)
+    np.testing.assert_allclose(np.linalg.norm(estimated, axis=1), 1)
+    cosines = np.sum(estimated * true, axis=1)
+    assert np.all(cosines > 0.95), cosines
+    # usable as a stain matrix
+    x = _synthetic_stained(true)[:2].astype(np.float32) / 255
+    assert np_(aug.stain_jitter(stain_matrix=estimated, seed=0)(x, training=True)).shape == x.shape
+    with pytest.raises(ValueError, match=r"only 0 pixels have an optical density"):
+        aug.macenko_stain_matrix(np.full((2, 8, 8, 3), 250, np.uint8))
+    with pytest.raises(ValueError, match=r"needs RGB images"):
+        aug.macenko_stain_matrix(np.zeros((2, 8, 8, 1), np.uint8))
+
+
+def test_macenko_on_real_idc_patches_finds_haematoxylin(idc_patches):
+    estimated = aug.macenko_stain_matrix(idc_patches)
+    cosines = estimated[:2] @ aug.RUIFROK_STAIN_MATRIX[:2].T  # rows: estimated H, E
+    assert cosines[0, 0] > 0.8
+    # Ruifrok's H and E themselves have cosine 0.78: each row must be nearer its own stain
+    assert cosines[0, 0] > cosines[0, 1] and cosines[1, 1] > cosines[1, 0]
+
+
+def test_stain_jitter_on_real_idc_patches(idc_patches):
+    x = idc_patches
+    out = np_(aug.stain_jitter(sigma=0.2, bias=0.2, seed=0)(x, training=True))
+    assert out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+    assert np.abs(out - x).mean() > 1e-3  # it did something
+    # residual stain untouched (pixels not clipped in input or output)
+    ok = np.all((x > 1e-3) & (out > 1e-3) & (out < 1 - 1e-4), axis=-1)
+    assert ok.mean() > 0.5
+    residual_change = np.abs(concentrations(out)[..., 2] - concentrations(x)[..., 2])[ok]
+    assert residual_change.max() < 1e-4
+    # a hue / saturation change is not a stain change: it moves the residual
+    jittered = np_(aug.color_jitter(brightness=0, contrast=0, saturation=0.2, hue=0.05, seed=0)(x, training=True))
+    ok = np.all((x > 1e-3) & (jittered > 1e-3) & (jittered < 1 - 1e-4), axis=-1)
+    assert np.abs(concentrations(jittered)[..., 2] - concentrations(x)[..., 2])[ok].mean() > 1e-3
+
+
+def test_stain_jitter_keeps_white_white_without_bias():
+    white = np.ones((8, 6, 6, 3), np.float32)
+    assert np.array_equal(np_(aug.stain_jitter(sigma=0.5, bias=0, seed=0)(white, training=True)), white)
+    assert not np.allclose(np_(aug.stain_jitter(sigma=0.5, bias=0.2, seed=0)(white, training=True)), white)
+    for layer in (aug.brightness(seed=0), aug.color_jitter(seed=0)):
+        assert np.abs(np_(layer(white, training=True)) - 1).max() > 1e-3
+
+
+def test_stain_jitter_value_range_and_serialization():
+    x = np.random.default_rng(0).uniform(0.2, 0.9, (4, 8, 8, 3)).astype(np.float32)
+    scaled = np_(aug.stain_jitter(value_range=(0, 255), seed=0)(x * 255, training=True))
+    np.testing.assert_allclose(scaled / 255, np_(aug.stain_jitter(seed=0)(x, training=True)), atol=1e-4)
+    layer = aug.RandomStainJitter(stain_matrix=aug.RUIFROK_STAIN_MATRIX * 3, seed=1)
+    clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert isinstance(clone, aug.RandomStainJitter) and clone.get_config() == layer.get_config()
+    np.testing.assert_allclose(np_(clone(x, training=True)), np_(layer(x, training=True)), atol=1e-6)
+    assert aug.RandomStainJitter.required_channels == 3
