@@ -25,6 +25,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_predict_memory.py
 	$(BIN)/python benchmarks/bench_transfer.py
+	$(BIN)/python benchmarks/bench_augment.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

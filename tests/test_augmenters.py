@@ -99,7 +99,8 @@ def test_presets_are_seeded_sequentials_identity_at_inference(name):
     ("flip", {"mode": "diagonal"}, r"'flip': mode='diagonal' is not supported; give one of 'horizontal_and_vertical'"),
     ("histology", {"stain_sigma": 2}, r"'histology': stain_sigma=2 is out of range; give a value in \[0, 1\]"),
     ("radiograph", {"degrees": 90}, r"'radiograph': degrees=90 is out of range; give a value in \[0, 45\]"),
-    ("elastic", {"value_range": (1, 0)}, r"value_range=\(1, 0\) is not valid; give \(low, high\) with low < high"),
+    ("elastic", {"alpha": 0.9}, r"'elastic': alpha=0.9 is out of range; give a value in \[0, 0.5\]"),
+    ("brightness", {"value_range": (1, 0)}, r"value_range=\(1, 0\) is not valid; give \(low, high\) with low < high"),
     ("rotate", {"seed": -1}, r"seed=-1 is not valid; give a non-negative int or None"),
 ])
 def test_out_of_range_parameters_name_the_allowed_range(name, params, message):
@@ -270,3 +271,32 @@ def test_stain_jitter_value_range_and_serialization():
     assert isinstance(clone, aug.RandomStainJitter) and clone.get_config() == layer.get_config()
     np.testing.assert_allclose(np_(clone(x, training=True)), np_(layer(x, training=True)), atol=1e-6)
     assert aug.RandomStainJitter.required_channels == 3
+
+
+@pytest.mark.parametrize("component", [c for c in BUILTIN if not c.metadata.get("mixes_labels")],
+                         ids=lambda c: c.name)
+def test_each_image_is_augmented_from_itself_in_a_tf_data_map(component):
+    """In the input pipeline the batch size is unknown when the map is traced; every
+    output image must still come from its own input (mean level kept per image)."""
+    import tensorflow as tf
+
+    levels = np.array([0.1, 0.4, 0.7, 0.95], "float32")
+    x = levels[:, None, None, None] + 0.03 * np.random.default_rng(0).random((4, 32, 32, 3), dtype="float32")
+    x = np.concatenate([x, x[::-1]]).clip(0, 1)
+    layer = component.factory(seed=0)
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(4).map(lambda b: layer(b, training=True))
+    out_means = np.concatenate([np_(b) for b in ds]).mean(axis=(1, 2, 3))
+    in_means = x.mean(axis=(1, 2, 3))
+    nearest = [int(np.argmin(np.abs(in_means - m))) for m in out_means]
+    np.testing.assert_allclose(in_means[nearest], in_means, atol=1e-6)
+
+
+def test_elastic_deforms_every_image_smoothly():
+    ramp = np.tile(np.linspace(0, 1, 40, dtype="float32"), (40, 1))
+    x = np.stack([ramp, ramp.T, 1 - ramp, 1 - ramp.T])[..., None]
+    y = np_(aug.elastic(alpha=0.05, probability=1.0, seed=0)(x, training=True))
+    shift = np.abs(y - x)
+    assert (shift.max(axis=(1, 2, 3)) > 0.01).all(), "an image was left undeformed"
+    assert shift.max() <= 0.05 * 40 / 39 + 1e-5  # a ramp of slope 1/39 per pixel moves <= 2 px
+    # smooth: neighbouring pixels move alike, so the warped ramp stays monotone in most rows
+    assert (np.diff(y[0, :, :, 0], axis=1) >= -1e-6).mean() > 0.95

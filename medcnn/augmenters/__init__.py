@@ -23,7 +23,7 @@ Presets (``keras.Sequential``)
     ``histology`` [channels=3]: flips, quarter turns, stain jitter, light blur.
     ``radiograph``: small rotation, shift, zoom and contrast; no flips.
 
-The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RGBColorJitter``,
+The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RandomElasticDeformation``, ``RGBColorJitter``,
 ``RandomStainJitter`` and the stain tools ``macenko_stain_matrix`` and
 ``RUIFROK_STAIN_MATRIX`` are importable from here too (loaded on first use, with
 Keras).
@@ -40,7 +40,7 @@ __all__ = [
     "flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective", "elastic",
     "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
     "mixup", "cutmix", "histology", "radiograph",
-    "RandomRotate90", "RandomResizedCrop", "RGBColorJitter", "RandomStainJitter",
+    "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter", "RandomStainJitter",
     "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX",
 ]
 
@@ -49,6 +49,7 @@ __all__ = [
 _LAZY = {
     "RandomRotate90": "_layers",
     "RandomResizedCrop": "_layers",
+    "RandomElasticDeformation": "_layers",
     "RGBColorJitter": "_layers",
     "RandomStainJitter": "_stain",
     "macenko_stain_matrix": "_stain",
@@ -78,7 +79,7 @@ _BUILTINS = {
     "shift": (shift, "Random translation by up to factor of the image size (default 0.1)", {}),
     "resized_crop": (resized_crop, "Random crop of scale (0.5, 1) of the area, resized back", {}),
     "perspective": (perspective, "Random perspective warp (scale 0.1, probability 0.5)", {}),
-    "elastic": (elastic, "Random elastic deformation (scale 0.5, probability 0.5)", {}),
+    "elastic": (elastic, "Random elastic deformation, each image its own smooth field (probability 0.5)", {}),
     "brightness": (brightness, "Random brightness shift by up to factor (default 0.1)", {}),
     "contrast": (contrast, "Random contrast change by up to factor (default 0.2)", {}),
     "color_jitter": (color_jitter, "Random brightness, contrast, saturation and hue (RGB)",

@@ -259,41 +259,39 @@ def perspective(scale=0.1, probability=0.5, fill_value=0.0, seed=None):
 
 
 @augmenter("elastic")
-def elastic(scale=0.5, probability=0.5, fill_mode="reflect", value_range=(0, 1), seed=None):
+def elastic(alpha=0.04, sigma=0.08, probability=0.5, seed=None):
     """Random elastic deformation (smoothed random displacement field).
 
-    The displacement magnitude is ``0.1 s`` of the larger image side and its
-    smoothing ``0.05 s`` of the smaller side, with ``s`` drawn in ``[0, scale]`` per
-    batch (``keras.layers.RandomElasticTransform``).
+    Each image gets its own displacement field: uniform noise smoothed with a
+    Gaussian of ``sigma`` x the smaller image side, scaled so that the largest
+    displacement is ``alpha`` x that side (``RandomElasticDeformation``). The
+    defaults move pixels by up to 2 pixels on a 50x50 patch, smoothly over about
+    4 pixels. (``keras.layers.RandomElasticTransform`` is not used: inside a tf.data
+    map with an unknown batch size it deforms only the first image of a batch and
+    copies it over the others, and it draws the same noise for both axes.)
 
     Parameters
     ----------
-    scale : float, default=0.5
-        Largest strength of the deformation, in [0, 1].
+    alpha : float, default=0.04
+        Largest displacement as a fraction of the smaller image side, in [0, 0.5].
+    sigma : float, default=0.08
+        Smoothness of the field as a fraction of the smaller image side, in (0, 1].
     probability : float, default=0.5
         Probability that an image is deformed, in [0, 1].
-    fill_mode : {"reflect", "wrap", "constant", "nearest"}
-        How pixels from outside the image are filled.
-    value_range : tuple of float, default=(0, 1)
-        Range of the pixel values (outputs are clipped to it).
     seed : int, optional
         Seed of the layer's random generator.
 
     Returns
     -------
-    keras.layers.RandomElasticTransform
+    RandomElasticDeformation
         The augmentation layer; deforms only when called with ``training=True``.
 
     Examples
     --------
-    >>> type(elastic(0.3)).__name__
-    'RandomElasticTransform'
+    >>> type(elastic(alpha=0.05)).__name__
+    'RandomElasticDeformation'
     """
-    import keras
+    from ._layers import RandomElasticDeformation
 
-    scale = check_number("elastic", "scale", scale, 0, 1)
-    probability = check_number("elastic", "probability", probability, 0, 1)
-    check_choice("elastic", "fill_mode", fill_mode, FILL_MODES)
-    return keras.layers.RandomElasticTransform(
-        factor=(probability, probability), scale=scale, fill_mode=fill_mode,
-        value_range=check_value_range("elastic", value_range), seed=check_seed("elastic", seed))
+    return RandomElasticDeformation(alpha=alpha, sigma=sigma, probability=probability,
+                                    seed=check_seed("elastic", seed))

@@ -7,10 +7,12 @@ registered with ``keras.saving.register_keras_serializable(package="medcnn")``.
 
 import math
 
+import numpy as np
+
 import keras
 from keras import ops
 
-from ._checks import check_choice, check_pair, check_seed, rgb_error
+from ._checks import check_choice, check_number, check_pair, check_seed, rgb_error
 
 __all__ = ["RandomRotate90", "RandomResizedCrop", "RGBColorJitter"]
 
@@ -198,3 +200,96 @@ class RGBColorJitter(keras.layers.RandomColorJitter):
     def call(self, data, training=True):
         self._check_channels((data["images"] if isinstance(data, dict) else data).shape)
         return super().call(data, training=training)
+
+
+def _gaussian_kernel(sigma):
+    radius = max(1, int(math.ceil(3 * sigma)))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    return (taps / taps.sum()).astype("float32")
+
+
+@keras.saving.register_keras_serializable(package="medcnn")
+class RandomElasticDeformation(keras.layers.Layer):
+    """Elastic deformation (Simard et al., 2003): a smooth random displacement field.
+
+    For each image, two fields of uniform noise in [-1, 1] are smoothed with a
+    Gaussian of standard deviation ``sigma`` x the smaller image side, rescaled so
+    that the largest displacement is ``alpha`` x the smaller side, and the image is
+    resampled bilinearly at the displaced positions (border pixels repeat outside).
+    Every image gets its own field, also inside a tf.data map with an unknown batch
+    size. Identity when ``training`` is False.
+
+    Parameters
+    ----------
+    alpha : float, default=0.04
+        Largest displacement as a fraction of the smaller image side, in [0, 0.5].
+    sigma : float, default=0.08
+        Smoothness of the field as a fraction of the smaller image side, in (0, 1].
+    probability : float, default=0.5
+        Probability that an image is deformed, in [0, 1].
+    seed : int, optional
+        Seed of the layer's random generator.
+    **kwargs
+        Base layer keyword arguments (``name``, ``dtype``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((2, 16, 16, 3), dtype="float32")
+    >>> layer = RandomElasticDeformation(probability=1.0, seed=0)
+    >>> y = np.asarray(layer(x, training=True))
+    >>> y.shape, bool(np.allclose(y, x))
+    ((2, 16, 16, 3), False)
+    """
+
+    def __init__(self, alpha=0.04, sigma=0.08, probability=0.5, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = check_number("elastic", "alpha", alpha, 0, 0.5)
+        self.sigma = check_number("elastic", "sigma", sigma, 0, 1, low_open=True)
+        self.probability = check_number("elastic", "probability", probability, 0, 1)
+        self.seed = check_seed("elastic", seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _field(self, batch, height, width):
+        """Displacements ``(batch, h, w, 2)`` in pixels (dy, dx), largest = alpha x side."""
+        side = min(height, width)
+        kernel = _gaussian_kernel(self.sigma * side)
+        noise = keras.random.uniform((batch, height, width, 2), -1.0, 1.0, seed=self.seed_generator)
+        column = np.tile(kernel[:, None, None, None], (1, 1, 2, 1))
+        row = np.tile(kernel[None, :, None, None], (1, 1, 2, 1))
+        smooth = ops.depthwise_conv(ops.depthwise_conv(noise, column, padding="same"), row, padding="same")
+        peak = ops.max(ops.abs(smooth), axis=(1, 2, 3), keepdims=True)
+        return smooth / ops.maximum(peak, 1e-12) * (self.alpha * side)
+
+    def call(self, images, training=True):
+        if not training or self.alpha == 0 or self.probability == 0:
+            return images
+        height, width = int(images.shape[1]), int(images.shape[2])
+        batch = ops.shape(images)[0]
+        field = self._field(batch, height, width)
+        apply = keras.random.uniform((batch, 1, 1, 1), seed=self.seed_generator) < self.probability
+        field = ops.where(apply, field, ops.zeros_like(field))
+        rows, cols = np.meshgrid(np.arange(height, dtype="float32"), np.arange(width, dtype="float32"),
+                                 indexing="ij")
+        y = ops.clip(rows[None] + field[..., 0], 0.0, height - 1.0)
+        x = ops.clip(cols[None] + field[..., 1], 0.0, width - 1.0)
+        y0, x0 = ops.floor(y), ops.floor(x)
+        wy, wx = (y - y0)[..., None], (x - x0)[..., None]
+        y0, x0 = ops.cast(y0, "int32"), ops.cast(x0, "int32")
+        y1, x1 = ops.minimum(y0 + 1, height - 1), ops.minimum(x0 + 1, width - 1)
+        flat = ops.reshape(images, (batch, height * width, -1))
+
+        def at(yy, xx):  # pixels of each image at integer positions (batch, h, w)
+            index = ops.reshape(yy * width + xx, (batch, height * width, 1))
+            return ops.reshape(ops.take_along_axis(flat, index, axis=1), ops.shape(images))
+
+        top = at(y0, x0) * (1 - wx) + at(y0, x1) * wx
+        bottom = at(y1, x0) * (1 - wx) + at(y1, x1) * wx
+        return ops.cast(top * (1 - wy) + bottom * wy, images.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha, "sigma": self.sigma,
+                "probability": self.probability, "seed": self.seed}
