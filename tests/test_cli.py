@@ -68,8 +68,81 @@ def test_describe_can_skip_problem_files(tmp_path, capsys, histology):
         for i in range(3):
             Image.fromarray(X[i]).save(tmp_path / label / f"p{i}.png")
     (tmp_path / "0" / "empty.png").write_bytes(b"")
-    with pytest.raises(Exception, match="empty.png"):
-        main(["describe", str(tmp_path)])
+    assert main(["describe", str(tmp_path)]) == 2  # a user error: message, no traceback
+    err = capsys.readouterr().err
+    assert err.startswith("medcnn describe: error: ") and "empty.png" in err and "Traceback" not in err
     with pytest.warns(UserWarning, match="Skipped 1 problem file.*empty.png"):
         assert main(["describe", str(tmp_path), "--on-error", "skip", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_images"] == 6
+
+
+@pytest.fixture
+def image_tree(tmp_path, histology):
+    X, y = histology
+    root = tmp_path / "data"
+    for i, (image, label) in enumerate(zip(X[:60], y[:60])):
+        folder = root / ("benign", "malignant")[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(folder / f"P{i % 6}_{i:03d}.png")
+    return root
+
+
+def test_train_predict_round_trip_reproduces_the_python_api(image_tree, tmp_path, capsys):
+    import csv
+
+    import numpy as np
+
+    from medcnn import CNNClassifier
+    from medcnn.datasets import load
+
+    model = tmp_path / "model.keras"
+    config = tmp_path / "options.toml"
+    config.write_text('architecture = "lenet5"\n[train]\nepochs = 2\nbatch-size = 16\n')
+    assert main(["train", str(image_tree), "--config", str(config), "--random-state", "3", "--quiet",
+                 "--out", str(model)]) == 0
+    out = tmp_path / "predictions.csv"
+    assert main(["predict", str(model), str(image_tree), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 60 and set(rows[0]) == {"path", "predicted", "proba_benign", "proba_malignant"}
+
+    dataset = load("directory", image_tree)
+    clf = CNNClassifier(architecture="lenet5", epochs=2, batch_size=16, random_state=3).fit(dataset.X, dataset.y)
+    expected = clf.predict_proba(np.array([r["path"] for r in rows]))
+    got = np.array([[float(r["proba_benign"]), float(r["proba_malignant"])] for r in rows])
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert [r["predicted"] for r in rows] == clf.classes_[expected.argmax(axis=1)].tolist()
+
+    # outputs are not overwritten without --force; errors are messages, not tracebacks
+    capsys.readouterr()
+    assert main(["predict", str(model), str(image_tree), "--out", str(out)]) == 2
+    assert "exists; choose another path or pass --force" in capsys.readouterr().err
+    assert main(["predict", str(model), str(image_tree), "--out", str(out), "--force", "--tta", "2"]) == 0
+
+
+def test_evaluate_writes_a_report_folder(image_tree, tmp_path, capsys):
+    report = tmp_path / "report"
+    assert main(["evaluate", str(image_tree), "--architecture", "lenet5", "--epochs", "1", "--cv", "3",
+                 "--n-bootstraps", "200", "--quiet", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "ROC AUC" in out and "Report:" in out
+    assert {"report.html", "metrics.json", "roc.png", "confusion.png"} <= {p.name for p in report.iterdir()}
+    data = json.loads((report / "metrics.json").read_text())
+    assert data["n_samples"] == 60 and data["positive_label"] == "malignant"
+    assert main(["evaluate", str(image_tree), "--epochs", "1", "--cv", "3", "--report", str(report)]) == 2
+    assert "exists; choose a new folder, or pass --force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["predict", "{tmp}/missing.keras", "{tmp}", "--out", "{tmp}/p.csv"], "missing.keras"),
+    (["predict", "{tmp}/not_a_model.keras", "{tmp}", "--out", "{tmp}/p.csv"], "not_a_model.keras"),
+    (["train", "{tmp}", "--out", "{tmp}/model.h5"], "must end in .keras"),
+    (["train", "{tmp}", "--config", "{tmp}/bad.toml", "--out", "{tmp}/m.keras"], "unknown option 'epoch'"),
+    (["evaluate", "{tmp}/nowhere", "--report", "{tmp}/r"], "nowhere"),
+])
+def test_user_errors_exit_2_with_a_message(tmp_path, capsys, argv, message):
+    (tmp_path / "not_a_model.keras").write_bytes(b"PK\x03\x04 this is not a model")
+    (tmp_path / "bad.toml").write_text("epoch = 3\n")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,4 +1,4 @@
-"""Evaluation helpers for patient-level results.
+"""Evaluation: cross-validated reports, confidence intervals, DeLong's test, patient-level results.
 
 Examples
 --------
@@ -7,6 +7,14 @@ Examples
 [0.2]
 """
 
+from ._bootstrap import bootstrap_ci, bootstrap_metrics, bootstrap_roc_band
+from ._delong import DeLongResult, delong_test
+from ._evaluate import evaluate
 from ._groups import aggregate_by_group, default_cv
+from ._metrics import binary_metrics
+from ._plots import plot_embedding
+from ._report import EvaluationReport, compare
 
-__all__ = ["aggregate_by_group", "default_cv"]
+__all__ = ["evaluate", "EvaluationReport", "compare", "delong_test", "DeLongResult", "bootstrap_ci",
+           "bootstrap_metrics", "bootstrap_roc_band", "binary_metrics", "plot_embedding",
+           "aggregate_by_group", "default_cv"]

@@ -1,0 +1,60 @@
+"""Options from a TOML or YAML file for ``medcnn train``, ``predict`` and ``evaluate``.
+
+A config file holds option names as keys (``epochs = 5`` or ``image-size = 32``), at
+the top level and/or in a table named after the command (``[train]``), which wins.
+Flags given on the command line win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["read_config"]
+
+
+def _parse(path):
+    suffix = os.path.splitext(path)[1].lower()
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if suffix == ".toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(data.decode("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"Config file {path!r} is not valid TOML: {exc}") from None
+    if suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise ValueError(f"Config file {path!r} is YAML, which needs PyYAML: pip install pyyaml "
+                             "(or write the options as TOML).") from None
+        try:
+            loaded = yaml.safe_load(data) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"Config file {path!r} is not valid YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"Config file {path!r} must hold a mapping of option names to values.")
+        return loaded
+    raise ValueError(f"Config file {path!r}: use a .toml, .yaml or .yml file.")
+
+
+def read_config(path, command, allowed):
+    """Options for ``command`` from ``path``: ``{dest: value}``, checked against ``allowed`` dests."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Config file {path!r} does not exist.")
+    data = _parse(path)
+    options = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    section = data.get(command, {})
+    if not isinstance(section, dict):
+        raise ValueError(f"Config file {path!r}: [{command}] must be a table of options.")
+    options.update(section)
+    result = {}
+    for key, value in options.items():
+        dest = key.replace("-", "_")
+        if dest not in allowed:
+            raise ValueError(
+                f"Config file {path!r}: unknown option {key!r} for 'medcnn {command}'. Valid options: "
+                + ", ".join(sorted(a.replace("_", "-") for a in allowed)) + ".")
+        result[dest] = value
+    return result

@@ -1,0 +1,195 @@
+"""Cross-validated evaluation of a binary classifier: :func:`evaluate`."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import clone
+
+from ._groups import aggregate_by_group, default_cv
+from ._metrics import binary_metrics
+from ._report import EvaluationReport
+
+__all__ = ["evaluate"]
+
+
+def _binary_labels(y, pos_label):
+    labels = np.unique(y)
+    if len(labels) != 2:
+        raise ValueError(
+            f"evaluate reports binary metrics, but y has {len(labels)} distinct label(s): "
+            f"{labels.tolist()[:10]}. Give two classes (e.g. benign/malignant), or merge classes first.")
+    if pos_label is None:
+        pos_label = labels[1]
+    elif pos_label not in labels:
+        raise ValueError(f"pos_label={pos_label!r} is not one of the labels in y: {labels.tolist()}.")
+    negative = labels[0] if labels[1] == pos_label else labels[1]
+    return pos_label, negative
+
+
+def _check_splits(splits, y01, groups, n_positive):
+    for fold, (train, test) in enumerate(splits, 1):
+        for part, index in (("test", test), ("training", train)):
+            present = np.unique(y01[index])
+            if len(present) < 2:
+                which = "positive" if present[0] == 1 else "negative"
+                where = "" if groups is None else f" ({len(np.unique(groups[index]))} groups)"
+                raise ValueError(
+                    f"Fold {fold} of {len(splits)} has only {which} samples in its {part} part "
+                    f"({len(index)} samples{where}); every fold needs both classes. Use fewer "
+                    f"folds (there are {n_positive} positives), or groups that spread the "
+                    "positives over more patients.")
+
+
+def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.5, aggregate="mean",
+             n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0):
+    """Cross-validate a binary classifier and report what a clinical reader asks for.
+
+    Each fold fits a clone of ``estimator`` on its training part and predicts
+    probabilities for its test part; the out-of-fold probabilities of all folds
+    are pooled. The report holds, per fold and pooled, ROC AUC, PR AUC, balanced
+    accuracy, sensitivity, specificity, PPV, NPV, F1, MCC and the Brier score
+    (scikit-learn's functions; threshold metrics at ``threshold``), with bootstrap
+    confidence intervals for the pooled values. With ``groups`` (patient IDs) the
+    folds keep patients whole, the bootstrap resamples patients, and a
+    patient-level table scores one aggregated probability per patient against
+    "has any positive sample".
+
+    Parameters
+    ----------
+    estimator : classifier with predict_proba
+        A CNNClassifier, a Pipeline, any scikit-learn classifier. Cloned per fold.
+    X : array-like or sequence of paths
+        The samples, in any form ``estimator`` accepts.
+    y : array-like of shape (n,)
+        Two classes.
+    groups : array-like of shape (n,), optional
+        Patient (or other) group of each sample.
+    cv : int or splitter, default=5
+        Folds: an int uses :func:`~medcnn.evaluation.default_cv` (grouped and
+        stratified when ``groups`` is given), or any scikit-learn splitter.
+    pos_label : label, optional
+        The positive class (default: the larger label, as scikit-learn does).
+    threshold : float, default=0.5
+        Decision threshold on the positive-class probability.
+    aggregate : {"mean", "max", "median"}, default="mean"
+        How sample probabilities become one patient probability.
+    n_bootstraps : int, default=1000
+        Bootstrap resamples for the confidence intervals (0: no intervals).
+    confidence : float, default=0.95
+        Level of the confidence intervals.
+    random_state : int, optional
+        Seeds the folds (when ``cv`` is an int) and the bootstrap.
+    verbose : int, default=0
+        1 prints one line per fold.
+
+    Returns
+    -------
+    EvaluationReport
+        Metrics, intervals, per-fold results, the pooled predictions; ``.to_frame()``,
+        ``.to_json()``, ``.plot()``, ``.save(folder)``.
+
+    Raises
+    ------
+    ValueError
+        If y does not have two classes, there are fewer positives (or negatives)
+        than folds, a fold would hold a single class, or groups do not match X.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.datasets import make_classification
+    >>> from medcnn.evaluation import evaluate
+    >>> X, y = make_classification(200, random_state=0)
+    >>> report = evaluate(LogisticRegression(), X, y, cv=5, n_bootstraps=200, random_state=0)
+    >>> round(report.metrics["roc_auc"]["value"], 3) > 0.9
+    True
+    >>> sorted(report.metrics["roc_auc"])
+    ['high', 'low', 'value']
+    """
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"X and y have different lengths: {len(X)} samples in X, {len(y)} labels in y.")
+    if groups is not None:
+        groups = np.asarray(groups)
+        if len(groups) != len(y):
+            raise ValueError(
+                f"groups has {len(groups)} entries but X has {len(y)} samples; give one group "
+                "(patient ID) per sample, in the order of X.")
+    if not (isinstance(threshold, numbers.Real) and 0 <= threshold <= 1):
+        raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
+    if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
+        raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    pos_label, neg_label = _binary_labels(y, pos_label)
+    y01 = (y == pos_label).astype(int)
+    splitter = default_cv(cv, groups, random_state)
+    n_splits = splitter.get_n_splits(X, y, groups)
+    n_positive, n_negative = int(y01.sum()), int(len(y01) - y01.sum())
+    if min(n_positive, n_negative) < n_splits:
+        which = "positives" if n_positive < n_negative else "negatives"
+        raise ValueError(
+            f"Evaluating with {min(n_positive, n_negative)} {which} ({pos_label if which == 'positives' else neg_label!r}) "
+            f"and {n_splits} folds: every test fold needs at least one. Use cv <= "
+            f"{min(n_positive, n_negative)}, or collect more {which}.")
+    if groups is not None and len(np.unique(groups)) < n_splits:
+        raise ValueError(f"groups has {len(np.unique(groups))} distinct groups, fewer than the "
+                         f"{n_splits} folds; use cv <= {len(np.unique(groups))}.")
+    splits = list(splitter.split(X, y, groups))
+    _check_splits(splits, y01, groups, n_positive)
+
+    score = np.full(len(y), np.nan)
+    fold_of = np.zeros(len(y), dtype=int)
+    fold_metrics, histories = [], []
+    for fold, (train, test) in enumerate(splits, 1):
+        model = clone(estimator).fit(X[train], y[train])
+        column = list(model.classes_).index(pos_label)
+        score[test] = model.predict_proba(X[test])[:, column]
+        fold_of[test] = fold
+        fold_metrics.append({"fold": fold, "n_test": len(test), "n_positive": int(y01[test].sum()),
+                             **binary_metrics(y01[test], score[test], threshold)})
+        histories.append(dict(getattr(model, "history_", None) or {}))
+        if verbose:
+            print(f"fold {fold}/{len(splits)}: ROC AUC {fold_metrics[-1]['roc_auc']:.3f} "
+                  f"({len(test)} test samples)", flush=True)
+
+    metrics = _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state)
+    patient_metrics = None
+    if groups is not None:
+        patients, patient_score = aggregate_by_group(score, groups, how=aggregate)
+        _, patient_truth = aggregate_by_group(y01, groups, how="max")
+        if len(np.unique(patient_truth)) == 2:
+            patient_metrics = _with_intervals(patient_truth.astype(int), patient_score, None, threshold,
+                                              n_bootstraps, confidence, random_state)
+    return EvaluationReport(
+        estimator=repr(estimator), cv=repr(splitter), pos_label=pos_label, neg_label=neg_label,
+        threshold=float(threshold), confidence=float(confidence), n_bootstraps=int(n_bootstraps),
+        aggregate=aggregate, metrics=metrics, fold_metrics=fold_metrics, patient_metrics=patient_metrics,
+        y_true=y, y_score=score, fold=fold_of, groups=groups, histories=histories)
+
+
+def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state):
+    """name -> {"value", "low", "high"}: scikit-learn values, percentile bootstrap intervals
+    (whole groups resampled when given; intervals NaN without bootstraps)."""
+    from ._bootstrap import _Resampler, _percentiles
+    from ._metrics import weighted_binary_metrics
+
+    values = binary_metrics(y01, score, threshold)
+    if not n_bootstraps:
+        return {name: {"value": v, "low": np.nan, "high": np.nan} for name, v in values.items()}
+    resampler = _Resampler(len(y01), groups, n_bootstraps, random_state)
+    draws = [weighted_binary_metrics(resampler.multiplicities(chunk), y01, score, threshold)
+             for chunk in resampler.chunks()]
+    result = {}
+    for name, value in values.items():
+        samples = np.concatenate([d[name] for d in draws])
+        samples = samples[np.isfinite(samples)]
+        if 2 * len(samples) < n_bootstraps:
+            raise ValueError(
+                f"Only {len(samples)} of {n_bootstraps} bootstrap resamples gave a defined {name}: too "
+                f"few positives/negatives{' or groups' if groups is not None else ''} for an interval. "
+                "Collect more cases of the rare class, or pass n_bootstraps=0.")
+        low, high = _percentiles(samples, confidence)
+        result[name] = {"value": value, "low": float(low), "high": float(high)}
+    return result

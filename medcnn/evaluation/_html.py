@@ -1,0 +1,123 @@
+"""The self-contained HTML page of an evaluation report (images embedded as data URIs)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+
+import numpy as np
+
+from ._metrics import METRICS
+
+__all__ = ["render_html"]
+
+CAPTIONS = {
+    "roc": "ROC curve of the pooled out-of-fold probabilities; the band is the bootstrap "
+           "confidence band of the true positive rate.",
+    "confusion": "Confusion matrix of the pooled out-of-fold predictions at the decision threshold.",
+    "pr": "Precision-recall curve; the dashed line is the prevalence (chance level).",
+    "calibration": "Calibration: observed frequency of the positive class against the predicted "
+                   "probability, in bins of equal size.",
+    "history": "Training loss per epoch of each fold's model.",
+    "patient_roc": "ROC curve with one aggregated probability per patient.",
+}
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 980px;
+       color: #222; line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.8em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.key { background: #f3f7fb; border-left: 4px solid #2b6cb0; padding: 0.6em 1em; }
+.figures { display: flex; flex-wrap: wrap; gap: 1em; }
+figure { margin: 0; flex: 1 1 420px; } figure img { max-width: 100%; }
+figcaption { font-size: 0.85em; color: #555; } .small { font-size: 0.85em; color: #555; }
+"""
+
+# Marks each image with its decoded size once the page has loaded (for checks in a browser).
+SCRIPT = """
+window.addEventListener("load", function () {
+  document.querySelectorAll("img").forEach(function (img) {
+    img.setAttribute("data-natural-width", img.naturalWidth);
+    img.setAttribute("data-loaded", img.complete && img.naturalWidth > 0 ? "yes" : "no");
+  });
+  document.body.setAttribute("data-ready", "yes");
+});
+"""
+
+
+def _number(value, digits=3):
+    return "&ndash;" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _metric_rows(metrics, confidence):
+    rows = []
+    for name, (_, description) in METRICS.items():
+        m = metrics[name]
+        interval = ("" if not np.isfinite(m["low"]) else f"{_number(m['low'])} &ndash; {_number(m['high'])}")
+        rows.append(f"<tr><td>{html.escape(description)}</td><td>{_number(m['value'])}</td>"
+                    f"<td>{interval}</td></tr>")
+    head = f"<tr><th>Metric</th><th>Value</th><th>{confidence:.0%} CI</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _fold_table(report):
+    names = list(METRICS)
+    head = "<tr><th>Fold</th><th>Test samples</th><th>Positives</th>" + "".join(
+        f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
+    rows = "".join(
+        f"<tr><td>{f['fold']}</td><td>{f['n_test']}</td><td>{f['n_positive']}</td>"
+        + "".join(f"<td>{_number(f[n])}</td>" for n in names) + "</tr>" for f in report.fold_metrics)
+    return f"<table>{head}{rows}</table>"
+
+
+def render_html(report, images):
+    """The report page; ``images`` maps plot kinds to PNG bytes."""
+    summary = report.summary()
+    m = report.metrics
+    grouped = report.groups is not None
+    units = f"{summary['n_samples']} samples" + (f" from {summary['n_groups']} patients" if grouped else "")
+    key = (f"ROC AUC <b>{_number(m['roc_auc']['value'])}</b> "
+           f"({report.confidence:.0%} CI {_number(m['roc_auc']['low'])}&ndash;{_number(m['roc_auc']['high'])}); "
+           f"at threshold {report.threshold:g}: sensitivity <b>{_number(m['sensitivity']['value'])}</b>, "
+           f"specificity <b>{_number(m['specificity']['value'])}</b>.")
+    figures = "".join(
+        f'<figure><img alt="{html.escape(kind)} plot" src="data:image/png;base64,'
+        f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(CAPTIONS.get(kind, kind))}'
+        "</figcaption></figure>" for kind, png in images.items())
+    patient = ""
+    if report.patient_metrics is not None:
+        patient = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
+                   "of its samples' out-of-fold probabilities), scored against whether the patient has any "
+                   f"positive sample.</p>{_metric_rows(report.patient_metrics, report.confidence)}")
+    method = (f"{report.confidence:.0%} confidence intervals: percentile bootstrap with "
+              f"{report.n_bootstraps} resamples of "
+              + ("whole patients" if grouped else "samples")
+              + ". Metrics computed with scikit-learn on the pooled out-of-fold probabilities.")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Evaluation report: {html.escape(str(report.pos_label))} vs {html.escape(str(report.neg_label))}</title>
+<style>{STYLE}</style><script>{SCRIPT}</script></head>
+<body>
+<h1>Evaluation report</h1>
+<p class="small">{datetime.date.today().isoformat()} &middot; positive class
+<b>{html.escape(str(report.pos_label))}</b> ({summary['n_positive']} of {summary['n_samples']}),
+negative class <b>{html.escape(str(report.neg_label))}</b> &middot; {html.escape(units)}</p>
+<p class="key">{key}</p>
+<div class="figures">{figures}</div>
+<h2>Pooled out-of-fold results</h2>
+<p>Every sample was predicted by a model that did not see it in training
+({len(report.fold_metrics)}-fold cross-validation{', patients kept whole' if grouped else ''}).</p>
+{_metric_rows(m, report.confidence)}
+{patient}
+<h2>Per fold</h2>
+{_fold_table(report)}
+<h2>Method</h2>
+<p class="small">{html.escape(method)}</p>
+<p class="small">Model: <code>{html.escape(report.estimator)}</code><br>
+Splitter: <code>{html.escape(report.cv)}</code></p>
+</body></html>
+"""

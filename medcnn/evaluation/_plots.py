@@ -1,0 +1,165 @@
+"""Plots of an evaluation report (scikit-learn Display classes on matplotlib) and of features.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, never pyplot, so
+they work in scripts, notebooks and on machines without a display.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_roc", "plot_pr", "plot_confusion", "plot_calibration", "plot_history",
+           "plot_patient_roc", "plot_embedding", "save_png"]
+
+
+def _axes(ax, size=(5, 4.5)):
+    if ax is not None:
+        return ax.figure, ax
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - matplotlib is in the plot and test extras
+        raise ImportError("Plots need matplotlib: pip install 'medcnn[plot]'") from None
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def save_png(figure, path, dpi=110):
+    """Save a Figure as PNG (Agg canvas) and return the PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    figure.savefig(path, format="png", dpi=dpi)
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _roc(y01, score, groups, metrics, report, ax, title):
+    from sklearn.metrics import RocCurveDisplay
+
+    figure, ax = _axes(ax)
+    auc = metrics["roc_auc"]
+    band = ""
+    if np.isfinite(auc["low"]):
+        from ._bootstrap import bootstrap_roc_band
+
+        fpr, low, high = bootstrap_roc_band(y01, score, groups=groups, n_bootstraps=report.n_bootstraps,
+                                            confidence=report.confidence, random_state=0)
+        ax.fill_between(fpr, low, high, alpha=0.25, color="tab:blue", linewidth=0,
+                        label=f"{report.confidence:.0%} confidence band")
+        band = f" [{auc['low']:.3f}, {auc['high']:.3f}]"
+    RocCurveDisplay.from_predictions(y01, score, ax=ax, name=f"AUC {auc['value']:.3f}{band}",
+                                     plot_chance_level=True)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return figure
+
+
+def plot_roc(report, ax=None):
+    """Pooled out-of-fold ROC curve with its bootstrap band (patients resampled when grouped)."""
+    return _roc(report.y01, report.y_score, report.groups, report.metrics, report, ax,
+                "ROC curve (out-of-fold)")
+
+
+def plot_patient_roc(report, ax=None):
+    """Patient-level ROC curve (one aggregated probability per patient)."""
+    from ._groups import aggregate_by_group
+
+    if report.patient_metrics is None:
+        raise ValueError("This report has no patient-level results; evaluate with groups=patient IDs.")
+    _, score = aggregate_by_group(report.y_score, report.groups, how=report.aggregate)
+    _, truth = aggregate_by_group(report.y01, report.groups, how="max")
+    return _roc(truth.astype(int), score, None, report.patient_metrics, report, ax,
+                f"Patient-level ROC ({report.aggregate} probability)")
+
+
+def plot_pr(report, ax=None):
+    """Pooled out-of-fold precision-recall curve, with the prevalence as chance level."""
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    figure, ax = _axes(ax)
+    ap = report.metrics["pr_auc"]
+    PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name=f"AP {ap['value']:.3f}",
+                                            plot_chance_level=True)
+    ax.set_title("Precision-recall curve (out-of-fold)")
+    ax.legend(loc="lower left", fontsize=8)
+    return figure
+
+
+def plot_confusion(report, ax=None):
+    """Confusion matrix of the pooled predictions at the report's threshold."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    figure, ax = _axes(ax, (4.5, 4))
+    labels = [report.neg_label, report.pos_label]
+    ConfusionMatrixDisplay.from_predictions(report.y_true, report.y_pred, labels=labels, ax=ax,
+                                            colorbar=False, cmap="Blues")
+    ax.set_title(f"Confusion matrix (threshold {report.threshold:g})")
+    return figure
+
+
+def plot_calibration(report, ax=None, n_bins=10):
+    """Calibration (reliability) curve of the pooled probabilities."""
+    from sklearn.calibration import CalibrationDisplay
+
+    figure, ax = _axes(ax)
+    CalibrationDisplay.from_predictions(report.y01, report.y_score, n_bins=n_bins, ax=ax,
+                                        name="out-of-fold", strategy="quantile")
+    ax.set_title(f"Calibration (Brier {report.metrics['brier']['value']:.3f})")
+    return figure
+
+
+def plot_history(report, ax=None):
+    """Training loss (and validation loss, if recorded) per epoch, one line per fold."""
+    figure, ax = _axes(ax, (6, 4))
+    if not any(report.histories):
+        raise ValueError("The evaluated estimator records no training history (history_).")
+    for fold, history in enumerate(report.histories, 1):
+        line, = ax.plot(np.arange(1, len(history.get("loss", [])) + 1), history.get("loss", []),
+                        label=f"fold {fold} train")
+        if "val_loss" in history:
+            ax.plot(np.arange(1, len(history["val_loss"]) + 1), history["val_loss"], linestyle="--",
+                    color=line.get_color(), label=f"fold {fold} validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Training history")
+    ax.legend(fontsize=7, ncols=2)
+    return figure
+
+
+def plot_embedding(features, y, *, ax=None, perplexity=30.0, random_state=0, title=None):
+    """2-D t-SNE embedding of feature vectors, coloured by label.
+
+    Parameters
+    ----------
+    features : array-like of shape (n, n_features)
+        E.g. the output of :class:`~medcnn.estimators.TransferFeatureExtractor`.
+    y : array-like of shape (n,)
+        Labels used for the colours.
+    ax : matplotlib Axes, optional
+    perplexity : float, default=30
+        t-SNE perplexity (lowered to ``(n - 1) / 3`` for small n).
+    random_state : int, default=0
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from sklearn.manifold import TSNE
+
+    features = np.asarray(features, dtype=float)
+    y = np.asarray(y)
+    if features.ndim != 2 or len(features) != len(y):
+        raise ValueError(f"features must be (n, n_features) with one row per label; got shape "
+                         f"{features.shape} for {len(y)} labels.")
+    perplexity = min(perplexity, max(1.0, (len(features) - 1) / 3))
+    points = TSNE(2, perplexity=perplexity, random_state=random_state, init="pca").fit_transform(features)
+    figure, ax = _axes(ax)
+    for label in np.unique(y):
+        chosen = y == label
+        ax.scatter(points[chosen, 0], points[chosen, 1], s=10, alpha=0.7, label=str(label))
+    ax.set_title(title or f"t-SNE of {features.shape[1]} features")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize=8)
+    return figure

@@ -1,0 +1,235 @@
+"""EvaluationReport: the result of :func:`~medcnn.evaluation.evaluate`, and compare()."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._metrics import METRICS
+
+__all__ = ["EvaluationReport", "compare"]
+
+PLOTS = ("roc", "pr", "confusion", "calibration", "history")
+
+
+def _plain(value):
+    """JSON-safe value: numpy scalars to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class EvaluationReport:
+    """Cross-validated results of one classifier (made by :func:`evaluate`).
+
+    Attributes
+    ----------
+    metrics : dict
+        Pooled out-of-fold metrics: ``name -> {"value", "low", "high"}`` (the
+        bootstrap confidence interval). Names: ``roc_auc``, ``pr_auc``,
+        ``balanced_accuracy``, ``sensitivity``, ``specificity``, ``ppv``, ``npv``,
+        ``f1``, ``mcc``, ``brier``.
+    patient_metrics : dict or None
+        The same per patient (aggregated probabilities), when groups were given.
+    fold_metrics : list of dict
+        Metrics of each fold's test part.
+    y_true, y_score, fold, groups : ndarray
+        Labels, out-of-fold positive-class probabilities, fold number (1-based) and
+        group of every sample.
+    histories : list of dict
+        Training history of each fold's model (``history_``), empty if it has none.
+    estimator, cv : str
+        What was evaluated, and how it was split.
+    pos_label, neg_label, threshold, confidence, n_bootstraps, aggregate
+        The settings of the evaluation.
+    """
+
+    estimator: str
+    cv: str
+    pos_label: object
+    neg_label: object
+    threshold: float
+    confidence: float
+    n_bootstraps: int
+    aggregate: str
+    metrics: dict
+    fold_metrics: list
+    patient_metrics: dict | None
+    y_true: np.ndarray
+    y_score: np.ndarray
+    fold: np.ndarray
+    groups: np.ndarray | None = None
+    histories: list = field(default_factory=list)
+
+    @property
+    def y01(self):
+        """1 for the positive class, 0 otherwise."""
+        return (self.y_true == self.pos_label).astype(int)
+
+    @property
+    def y_pred(self):
+        """Predicted labels at the report's threshold."""
+        return np.where(self.y_score >= self.threshold, self.pos_label, self.neg_label)
+
+    # ---------------------------------------------------------------- tables
+    def summary(self):
+        """Plain-data summary (what ``to_json`` writes)."""
+        return _plain({
+            "estimator": self.estimator, "cv": self.cv, "positive_label": self.pos_label,
+            "negative_label": self.neg_label, "threshold": self.threshold,
+            "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
+            "n_samples": int(len(self.y_true)), "n_positive": int(self.y01.sum()),
+            "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
+            "patient_aggregate": self.aggregate if self.groups is not None else None,
+            "metrics": self.metrics, "patient_metrics": self.patient_metrics,
+            "fold_metrics": self.fold_metrics,
+        })
+
+    def to_json(self, path=None, indent=2):
+        """The summary as JSON text; also written to ``path`` if given.
+
+        NaN values (e.g. an interval without bootstrap) are written as ``null``.
+        """
+        text = json.dumps(self.summary(), indent=indent)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+        return text
+
+    def to_frame(self, level="pooled"):
+        """A pandas DataFrame of the metrics.
+
+        Parameters
+        ----------
+        level : {"pooled", "patient", "folds"}, default="pooled"
+            Pooled out-of-fold metrics with their intervals (rows: metrics;
+            columns value, low, high, plus the mean and standard deviation over
+            folds), the patient-level metrics, or one row per fold.
+        """
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - pandas is in the test extra
+            raise ImportError("EvaluationReport.to_frame needs pandas: pip install pandas") from None
+        if level == "folds":
+            return pd.DataFrame(self.fold_metrics).set_index("fold")
+        if level == "patient":
+            if self.patient_metrics is None:
+                raise ValueError("This report has no patient-level metrics: evaluate(..., groups=...) "
+                                 "with patient IDs gives them.")
+            return pd.DataFrame(self.patient_metrics).T
+        if level != "pooled":
+            raise ValueError(f"level={level!r} is not valid; use 'pooled', 'patient' or 'folds'.")
+        frame = pd.DataFrame(self.metrics).T
+        folds = pd.DataFrame(self.fold_metrics)
+        frame["fold_mean"] = [folds[name].mean() for name in frame.index]
+        frame["fold_std"] = [folds[name].std(ddof=1) for name in frame.index]
+        return frame
+
+    # ----------------------------------------------------------------- plots
+    def plot(self, kind="roc", ax=None):
+        """Draw one of the report's plots and return its matplotlib Figure.
+
+        Parameters
+        ----------
+        kind : {"roc", "pr", "confusion", "calibration", "history", "patient_roc"}
+            ROC curve with the bootstrap confidence band, precision-recall curve,
+            confusion matrix at the threshold, calibration curve, training history
+            per fold, or the patient-level ROC curve.
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure if omitted).
+        """
+        from . import _plots
+
+        drawers = {"roc": _plots.plot_roc, "pr": _plots.plot_pr, "confusion": _plots.plot_confusion,
+                   "calibration": _plots.plot_calibration, "history": _plots.plot_history,
+                   "patient_roc": _plots.plot_patient_roc}
+        if kind not in drawers:
+            raise ValueError(f"kind={kind!r} is not a report plot; use one of {sorted(drawers)}.")
+        return drawers[kind](self, ax=ax)
+
+    # ------------------------------------------------------------------ save
+    def save(self, folder, force=False):
+        """Write ``report.html``, ``metrics.json``, ``predictions.csv`` and the plots as PNG.
+
+        The HTML page is self-contained (the images are embedded), so it can be
+        mailed or archived alone.
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            Folder to create.
+        force : bool, default=False
+            Write into ``folder`` even if it exists (files of the same names are
+            replaced).
+
+        Returns
+        -------
+        str
+            The path of ``report.html``.
+        """
+        from ._html import render_html
+        from ._plots import save_png
+
+        folder = os.fspath(folder)
+        if os.path.exists(folder) and not force and (not os.path.isdir(folder) or os.listdir(folder)):
+            raise FileExistsError(
+                f"Report folder {folder!r} exists; choose a new folder, or pass force=True "
+                "(--force on the command line) to overwrite its report files.")
+        os.makedirs(folder, exist_ok=True)
+        images = {}
+        kinds = list(PLOTS[:4]) + (["history"] if any(self.histories) else []) + (
+            ["patient_roc"] if self.patient_metrics is not None else [])
+        for kind in kinds:
+            figure = self.plot(kind)
+            images[kind] = save_png(figure, os.path.join(folder, f"{kind}.png"))
+        self.to_json(os.path.join(folder, "metrics.json"))
+        self._write_predictions(os.path.join(folder, "predictions.csv"))
+        path = os.path.join(folder, "report.html")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(render_html(self, images))
+        return path
+
+    def _write_predictions(self, path):
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["index", "fold", "group", "y_true", "score", "y_pred"])
+            groups = self.groups if self.groups is not None else [""] * len(self.y_true)
+            for i, row in enumerate(zip(self.fold, groups, self.y_true, self.y_score, self.y_pred)):
+                writer.writerow([i, row[0], row[1], row[2], f"{row[3]:.6g}", row[4]])
+
+
+def compare(report_a, report_b):
+    """DeLong's test of the pooled out-of-fold ROC AUCs of two reports on the same samples.
+
+    Both reports must come from the same X, y (same order) — e.g. two estimators
+    evaluated with the same ``cv`` and ``random_state`` — so the AUCs are paired.
+
+    Returns
+    -------
+    DeLongResult
+        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...
+    """
+    from ._delong import delong_test
+
+    if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
+        raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
+                         "estimators on the same X and y, in the same order, to compare them.")
+    if report_a.pos_label != report_b.pos_label:
+        raise ValueError(f"The reports use different positive classes ({report_a.pos_label!r} vs "
+                         f"{report_b.pos_label!r}); evaluate both with the same pos_label.")
+    return delong_test(report_a.y01, report_a.y_score, report_b.y_score)
+
+
+METRIC_NAMES = {name: description for name, (_, description) in METRICS.items()}
