@@ -30,12 +30,15 @@ _LAZY = {
     "testing": "medcnn.testing",
     "estimators": "medcnn.estimators",
     "evaluation": "medcnn.evaluation",
+    "explain": "medcnn.explain",
+    "ensemble": "medcnn.ensemble",
+    "CNNEnsemble": "medcnn.ensemble",
     "feature_selection": "medcnn.feature_selection",
     "features": "medcnn.features",
 }
 
 __all__ = ["CNNClassifier", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
-           "datasets", "evaluation", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
+           "datasets", "evaluation", "explain", "ensemble", "CNNEnsemble", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
 
 
 def __getattr__(name):

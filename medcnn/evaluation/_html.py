@@ -88,6 +88,9 @@ def render_html(report, images):
         f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(CAPTIONS.get(kind, kind))}'
         "</figcaption></figure>" for kind, png in images.items())
     patient = ""
+    if grouped and report.patient_metrics is None:
+        patient = ("<h2>Per patient</h2><p>No patient-level table: every patient has samples of the "
+                   "positive class, so patient-level metrics are undefined.</p>")
     if report.patient_metrics is not None:
         patient = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
                    "of its samples' out-of-fold probabilities), scored against whether the patient has any "

@@ -46,8 +46,8 @@ def _roc(y01, score, groups, metrics, report, ax, title):
                                             confidence=report.confidence, random_state=0)
         ax.fill_between(fpr, low, high, alpha=0.25, color="tab:blue", linewidth=0,
                         label=f"{report.confidence:.0%} confidence band")
-        band = f" [{auc['low']:.3f}, {auc['high']:.3f}]"
-    RocCurveDisplay.from_predictions(y01, score, ax=ax, name=f"AUC {auc['value']:.3f}{band}",
+        band = f", {report.confidence:.0%} CI [{auc['low']:.3f}, {auc['high']:.3f}]"
+    RocCurveDisplay.from_predictions(y01, score, ax=ax, name=f"out-of-fold{band}",
                                      plot_chance_level=True)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
@@ -78,7 +78,7 @@ def plot_pr(report, ax=None):
 
     figure, ax = _axes(ax)
     ap = report.metrics["pr_auc"]
-    PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name=f"AP {ap['value']:.3f}",
+    PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name="out-of-fold",
                                             plot_chance_level=True)
     ax.set_title("Precision-recall curve (out-of-fold)")
     ax.legend(loc="lower left", fontsize=8)
