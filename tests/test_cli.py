@@ -146,3 +146,16 @@ def test_user_errors_exit_2_with_a_message(tmp_path, capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_evaluate_with_group_pattern_and_options_from_the_config(image_tree, tmp_path, capsys):
+    report = tmp_path / "grouped"
+    config = tmp_path / "shared.toml"
+    # top-level 'architecture' is skipped by predict but used by evaluate; 'report' may come from the file
+    config.write_text(f'architecture = "lenet5"\n[evaluate]\nepochs = 1\ncv = 3\nn-bootstraps = 100\n'
+                      f'report = "{report}"\nquiet = true\n')
+    assert main(["evaluate", str(image_tree), "--group-pattern", r"^(P\d)_", "--config", str(config)]) == 0
+    data = json.loads((report / "metrics.json").read_text())
+    assert data["n_groups"] == 6
+    assert main(["train", str(image_tree)]) == 2
+    assert "needs --out" in capsys.readouterr().err

@@ -220,3 +220,15 @@ def test_vectorised_bootstrap_metrics_equal_sklearn_with_sample_weights():
     one_class = np.zeros((1, 120))
     one_class[0, np.flatnonzero(y == 1)[:5]] = 1
     assert np.isnan(weighted_binary_metrics(one_class, y, score)["roc_auc"]).all()
+
+
+def test_a_metric_undefined_on_the_data_gets_no_interval(tabular, tmp_path):
+    X, y, groups = tabular
+    report = evaluate(LogisticRegression(), X, y, groups=groups, cv=3, threshold=1.0, n_bootstraps=200,
+                      random_state=0)
+    ppv = report.metrics["ppv"]
+    assert np.isnan(ppv["value"]) and np.isnan(ppv["low"]) and np.isnan(ppv["high"])
+    assert report.metrics["roc_auc"]["low"] < report.metrics["roc_auc"]["high"]
+    assert json.loads(report.to_json())["metrics"]["ppv"]["value"] is None
+    page = open(report.save(tmp_path / "r"), encoding="utf-8").read()
+    assert "<td>PPV (precision)</td><td>&ndash;</td>" in page

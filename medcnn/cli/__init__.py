@@ -58,13 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="fit a CNNClassifier on a dataset and save it as .keras")
     add_data_options(train, "image folder (class per sub-folder) or CSV manifest")
     add_model_options(train)
-    train.add_argument("--out", required=True, help="model file to write (.keras)")
+    train.add_argument("--out", help="model file to write (.keras)")
     train.set_defaults(func=train_command)
     predict = sub.add_parser("predict", help="predict images with a saved model, to a CSV file")
     predict.add_argument("model", help="a .keras file written by 'medcnn train' or CNNClassifier.save")
     add_data_options(predict, "image file, folder of images (searched recursively) or CSV manifest")
     predict.add_argument("--tta", type=int, help="test-time augmentation: views averaged per image")
-    predict.add_argument("--out", required=True, help="CSV file to write")
+    predict.add_argument("--out", help="CSV file to write")
     predict.set_defaults(func=predict_command)
     evaluate = sub.add_parser("evaluate", help="cross-validate a CNNClassifier and write a report folder")
     add_data_options(evaluate, "image folder (class per sub-folder) or CSV manifest")
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pos-label", help="the positive class (default: the larger label)")
     evaluate.add_argument("--threshold", type=float, default=0.5)
     evaluate.add_argument("--n-bootstraps", type=int, default=1000)
-    evaluate.add_argument("--report", required=True, help="folder to write report.html, metrics.json, "
+    evaluate.add_argument("--report", help="folder to write report.html, metrics.json, "
                           "predictions.csv and the plots to")
     evaluate.set_defaults(func=evaluate_command)
     for name in CONFIGURABLE:
@@ -91,7 +91,8 @@ def _with_config(parser, args, argv):
         return args
     command = parser.subcommands[args.command]
     allowed = {a.dest for a in command._actions if a.dest not in ("help", "config", "source", "model")}
-    command.set_defaults(**read_config(args.config, args.command, allowed))
+    every = {a.dest for name in CONFIGURABLE for a in parser.subcommands[name]._actions}
+    command.set_defaults(**read_config(args.config, args.command, allowed, every))
     return parser.parse_args(argv)
 
 

@@ -2,6 +2,8 @@
 
 A config file holds option names as keys (``epochs = 5`` or ``image-size = 32``), at
 the top level and/or in a table named after the command (``[train]``), which wins.
+Top-level keys that another command uses (``architecture`` for ``predict``) are
+ignored; keys no command knows, and unknown keys in a command's table, are errors.
 Flags given on the command line win over the file.
 """
 
@@ -39,12 +41,15 @@ def _parse(path):
     raise ValueError(f"Config file {path!r}: use a .toml, .yaml or .yml file.")
 
 
-def read_config(path, command, allowed):
-    """Options for ``command`` from ``path``: ``{dest: value}``, checked against ``allowed`` dests."""
+def read_config(path, command, allowed, known=None):
+    """Options for ``command`` from ``path``: ``{dest: value}``, checked against ``allowed`` dests
+    (top-level keys in ``known``, the dests of any command, are skipped when not allowed)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Config file {path!r} does not exist.")
     data = _parse(path)
-    options = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    known = set(known or ()) | set(allowed)
+    options = {k: v for k, v in data.items() if not isinstance(v, dict)
+               and (k.replace("-", "_") in allowed or k.replace("-", "_") not in known)}
     section = data.get(command, {})
     if not isinstance(section, dict):
         raise ValueError(f"Config file {path!r}: [{command}] must be a table of options.")

@@ -24,7 +24,7 @@ def _demo_data(args):
 
         dataset = load_directory(args.data, group_pattern=args.group_pattern)
     if len(dataset.target_names) != 2:
-        raise SystemExit(f"medcnn demo: {args.data!r} holds {len(dataset.target_names)} classes "
+        raise ValueError(f"{args.data!r} holds {len(dataset.target_names)} classes "
                          f"({dataset.target_names}); the demo reports binary metrics and needs 2.")
     positive = dataset.target_names[1]
     text = (f"{args.data} ({loader} loader): {len(dataset)} images, classes {dataset.target_names} "

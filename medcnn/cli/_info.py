@@ -30,7 +30,7 @@ def plugins_command(args) -> int:
     return 0
 
 
-def load_source(source, loader="auto", split=None, on_error=None):
+def load_source(source, loader="auto", split=None, on_error=None, group_pattern=None):
     from medcnn.datasets import guess_loader, load
 
     if loader == "auto":
@@ -38,6 +38,11 @@ def load_source(source, loader="auto", split=None, on_error=None):
     params = {} if split is None or loader in ("csv", "arrays") else {"split": split}
     if on_error is not None:
         params["on_error"] = on_error
+    if group_pattern is not None:
+        if loader != "directory":
+            raise ValueError(f"--group-pattern applies to the directory loader, not {loader!r} "
+                             "(idc finds patient IDs itself; csv reads them from a column).")
+        params["group_pattern"] = group_pattern
     return load(loader, source, **params), loader
 
 

@@ -18,6 +18,8 @@ def add_data_options(parser, source_help):
     parser.add_argument("--split", help="sub-folder holding the split (e.g. Train)")
     parser.add_argument("--on-error", choices=("raise", "skip"),
                         help="problem files: stop (raise, the default) or skip them with a warning")
+    parser.add_argument("--group-pattern", help="directory loader: regex whose first group is the "
+                        "patient ID in file names (groups for patient-level folds)")
 
 
 def add_model_options(parser):
@@ -59,11 +61,18 @@ def _refuse_existing(path, force, what):
         raise FileExistsError(f"{what} {path!r} exists; choose another path or pass --force to replace it.")
 
 
+def _required(args, name):
+    if getattr(args, name) is None:
+        raise ValueError(f"medcnn {args.command} needs --{name} (on the command line or as "
+                         f"'{name}' in the --config file).")
+    return getattr(args, name)
+
+
 def train_command(args) -> int:
-    if not args.out.endswith(".keras"):
+    if not _required(args, "out").endswith(".keras"):
         raise ValueError(f"--out {args.out!r}: the model file must end in .keras.")
     _refuse_existing(args.out, args.force, "Model file")
-    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error)
+    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
     clf = _classifier(args)
     print(f"Training {clf.architecture} on {len(dataset)} images from {args.source} ({loader} loader), "
           f"classes {list(dataset.target_names)}", flush=True)
@@ -78,7 +87,7 @@ def _prediction_inputs(args):
     from medcnn.registry import image_readers
 
     if args.loader != "auto" or (os.path.isfile(args.source) and args.source.lower().endswith(".csv")):
-        dataset, _ = load_source(args.source, args.loader, args.split, args.on_error)
+        dataset, _ = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
         return list(dataset.X), list(dataset.y)
     root = args.source if args.split is None else os.path.join(args.source, args.split)
     if os.path.isfile(root):
@@ -100,7 +109,7 @@ def predict_command(args) -> int:
 
     from medcnn import load_model
 
-    _refuse_existing(args.out, args.force, "Output file")
+    _refuse_existing(_required(args, "out"), args.force, "Output file")
     clf = load_model(args.model)
     paths, labels = _prediction_inputs(args)
     proba = clf.predict_proba(np.asarray(paths), tta=args.tta)
@@ -119,11 +128,11 @@ def predict_command(args) -> int:
 def evaluate_command(args) -> int:
     from medcnn.evaluation import evaluate
 
-    if os.path.exists(args.report) and not args.force and (
+    if os.path.exists(_required(args, "report")) and not args.force and (
             not os.path.isdir(args.report) or os.listdir(args.report)):
         raise FileExistsError(f"Report folder {args.report!r} exists; choose a new folder, or pass "
                               "--force to overwrite its report files.")
-    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error)
+    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
     clf = _classifier(args)
     clf.verbose = 0
     groups = dataset.groups

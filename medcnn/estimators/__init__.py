@@ -2,7 +2,8 @@
 
 from ._classifier import CNNClassifier
 from ._features import TransferFeatureExtractor
+from ._lr_find import LRFinderResult
 from ._offline import augment_offline
 from ._persistence import load_model
 
-__all__ = ["CNNClassifier", "TransferFeatureExtractor", "augment_offline", "load_model"]
+__all__ = ["CNNClassifier", "TransferFeatureExtractor", "LRFinderResult", "augment_offline", "load_model"]

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import ImageInputMixin
-from ._networks import feature_network, pooled
-from ._persistence import ModelStateMixin, save_estimator
 from ._imbalance import make_loss
-from ._params import check_classifier_params, check_tta, make_optimizer
+from ._lr_find import LRFinderMixin
+from ._networks import feature_network, pooled
+from ._params import (check_classifier_params, check_tta, checkpoint_callbacks, encode_targets,
+                      make_optimizer, new_run_dir, require_tensorboard)
+from ._persistence import ModelStateMixin, save_estimator
 from ._training import build_augmenters, mixes_labels, resolve_architecture, seeded, set_trainable
 
 __all__ = ["CNNClassifier"]
@@ -25,7 +26,7 @@ __all__ = ["CNNClassifier"]
 _FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_")
 
 
-class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstimator):
+class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for medical images.
 
     The network is ``standardise -> architecture -> [global average pooling] ->
@@ -123,6 +124,17 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         Keras progress output during fit (0 silent, 1 progress bar, 2 one line per epoch).
     callbacks : list of keras.callbacks.Callback, optional
         Extra callbacks for ``model.fit``.
+    log_dir : str or os.PathLike, optional
+        Folder of TensorBoard logs (needs the ``tensorboard`` package). Each fit
+        writes a new run folder in it, ``<YYYYmmdd-HHMMSS>-<NNN>`` (start time and
+        the first free number from 001), so the fits of a cross-validation loop each
+        get their own run; view them with ``tensorboard --logdir <log_dir>``.
+    checkpoint_dir : str or os.PathLike, optional
+        Folder where the network is saved (Keras ``.keras`` files, loadable with
+        ``keras.saving.load_model``) after every epoch, as ``epoch-001.keras``...,
+        and as ``best.keras`` at the epoch with the lowest monitored loss
+        (``val_loss`` if ``validation_fraction > 0``, else ``loss``). A new fit
+        overwrites the files of the same names.
 
     Attributes
     ----------
@@ -156,7 +168,8 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
                  early_stopping=False, class_weight=None, sampling=None, loss="cross_entropy",
                  focal_gamma=2.0, focal_alpha=None, augment=None, tta=None, tta_augment=None,
                  transfer=None, trainable_layers=None, finetune_epochs=None, cache=None,
-                 reader_params=None, random_state=None, verbose=0, callbacks=None):
+                 reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
+                 checkpoint_dir=None):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -184,6 +197,8 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.log_dir = log_dir
+        self.checkpoint_dir = checkpoint_dir
 
     def _check_params(self):
         check_classifier_params(self.get_params(deep=False))
@@ -231,31 +246,50 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
         self : CNNClassifier
             The fitted estimator.
         """
+        with self._prepared(X, y, sample_weight) as run:
+            has_validation = run.valid_ds is not None
+            log_dir = None
+            if self.log_dir is not None:
+                require_tensorboard(self.log_dir)
+                log_dir = new_run_dir(self.log_dir)
+            # one pair of checkpoint callbacks for all phases: best.keras is the best of the fit
+            checkpoints = checkpoint_callbacks(self.checkpoint_dir, "val_loss" if has_validation else "loss")
+            history, done = {}, 0
+            for phase, (learning_rate, epochs) in enumerate(run.phases):
+                if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
+                    set_trainable(run.model, None)
+                    self._compile(run.model, learning_rate)  # trainable flags take effect on compile
+                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=done,
+                                       epochs=done + epochs, verbose=self.verbose, shuffle=False,
+                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints))
+                for key, values in result.history.items():
+                    history.setdefault(key, []).extend(float(v) for v in values)
+                done += len(result.history.get("loss", []))
+
+        self.model_ = run.model
+        self.classes_ = run.classes
+        self.history_ = history
+        self.n_features_in_ = int(np.prod(run.sample_shape))
+        self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
+        self.input_shape_ = tuple(int(s) for s in run.input_shape)
+        return self
+
+    @contextlib.contextmanager
+    def _prepared(self, X, y, sample_weight):
+        """Check the parameters and data, then build what ``fit`` trains (shared with ``lr_find``).
+
+        Yields a namespace with ``model`` (compiled for the first phase), ``train_ds``,
+        ``valid_ds`` (None without validation), ``phases`` (``(learning_rate, epochs)``
+        pairs), ``classes``, ``sample_shape`` and ``input_shape``, inside the seeded
+        context that training must run in (and that names unreadable files).
+        """
         import keras
 
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
         source = self._source(X, None)
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
-        if len(y) != len(source):
-            raise ValueError(
-                f"X and y have different lengths: {len(source)} samples in X, {len(y)} labels in y."
-            )
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"y contains only one class ({encoder.classes_[0]!r}); a classifier needs at "
-                "least two classes to train."
-            )
-        weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
-        if self.class_weight is not None:
-            weights = weights * compute_sample_weight(self.class_weight, y)
-        y_encoded = encoder.transform(y).astype(np.int32)
-        one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
-        weights = weights.astype(np.float32)
+        classes, y_encoded, one_hot, weights = encode_targets(
+            y, len(source), sample_weight, self.class_weight, type(self).__name__)
 
         sample_shape = source.sample_shape
         source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size")), self.resize_mode)
@@ -271,7 +305,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
                 mean, variance = source.channel_stats(train, seed)
                 standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
             input_shape = source.size + (sample_shape[-1],)
-            model = self._build_model(factory, input_shape, len(encoder.classes_), standardize)
+            model = self._build_model(factory, input_shape, len(classes), standardize)
             targets = (one_hot, weights)
             augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1])
             train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
@@ -282,28 +316,12 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
             phases = [(self.learning_rate, self.epochs)]
             if self.transfer is not None:
                 set_trainable(model, self.transfer, self.trainable_layers)
+                self._compile(model, self.learning_rate)  # trainable flags take effect on compile
                 if self.transfer == "finetune":
                     phases.append((self.learning_rate / 10, self.finetune_epochs or self.epochs))
-            history, done = {}, 0
-            for phase, (learning_rate, epochs) in enumerate(phases):
-                if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
-                    set_trainable(model, None)
-                if phase or self.transfer is not None:  # trainable flags take effect on compile
-                    self._compile(model, learning_rate)
-                result = model.fit(train_ds, validation_data=valid_ds, initial_epoch=done,
-                                   epochs=done + epochs, verbose=self.verbose, shuffle=False,
-                                   callbacks=self._callbacks(valid is not None))
-                for key, values in result.history.items():
-                    history.setdefault(key, []).extend(float(v) for v in values)
-                done += len(result.history.get("loss", []))
-
-        self.model_ = model
-        self.classes_ = encoder.classes_
-        self.history_ = history
-        self.n_features_in_ = int(np.prod(sample_shape))
-        self.sample_shape_ = tuple(int(s) for s in sample_shape)
-        self.input_shape_ = tuple(int(s) for s in input_shape)
-        return self
+            yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
+                                  classes=classes, sample_shape=sample_shape,
+                                  input_shape=input_shape)
 
     def _split(self, y, seed):
         """Indices of the training part and of the validation part (None without one)."""
@@ -320,10 +338,12 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
             )
         return train, valid
 
-    def _callbacks(self, has_validation):
+    def _callbacks(self, has_validation, log_dir=None, checkpoints=()):
         import keras
 
-        callbacks = list(self.callbacks or [])
+        callbacks = list(self.callbacks or []) + list(checkpoints)
+        if log_dir is not None:  # a new writer per phase; TensorBoard reads every events file of a run
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         if self.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss" if has_validation else "loss", patience=int(self.early_stopping),
@@ -367,7 +387,8 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, ClassifierMixin, BaseEstim
                 batches = source.dataset(np.arange(len(source)), batch_size=self.batch_size,
                                          augmenters=layers, shuffle_seed=int(seed) + view)
                 proba += self.model_.predict(batches, verbose=0)
-        return proba / views
+        # float32 softmax rows sum to 1 only to ~1e-7: renormalise in float64
+        return proba / proba.sum(axis=1, keepdims=True)
 
     def _tta_augmenters(self, seed):
         """Layers of one test-time view (label-mixing augmenters are left out)."""

@@ -1,14 +1,25 @@
-"""Parameter checks and the optimizer of CNNClassifier (run at the start of fit)."""
+"""Checks of CNNClassifier's parameters and targets, its optimizer and built-in callbacks."""
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
+import os
+import time
+
+import numpy as np
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
 
 from ._imbalance import LOSSES, SAMPLING_MODES
 from ._inputs import RESIZE_MODES
 from ._training import TRANSFER_MODES
 
-__all__ = ["check_classifier_params", "check_tta", "make_optimizer"]
+__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer",
+           "require_tensorboard", "new_run_dir", "checkpoint_callbacks"]
 
 
 def _is_int(value, minimum):
@@ -56,6 +67,35 @@ def check_classifier_params(params):
     check_tta(params["tta"])
     if params["architecture_params"] is not None and not isinstance(params["architecture_params"], dict):
         raise ValueError(f"architecture_params={params['architecture_params']!r} must be a dict or None.")
+    for name in ("log_dir", "checkpoint_dir"):
+        if params[name] is not None and not isinstance(params[name], (str, os.PathLike)):
+            raise ValueError(f"{name}={params[name]!r} is not valid; give a folder path (str or "
+                             "os.PathLike) or None.")
+
+
+def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
+    """Check the labels of a fit; return ``(classes, y_encoded, one_hot, weights)``.
+
+    ``weights`` are ``sample_weight`` (default 1) times the ``class_weight`` weights, float32.
+    """
+    if y is None:
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
+    y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} labels in y.")
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y)
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"y contains only one class ({encoder.classes_[0]!r}); a classifier needs at "
+            "least two classes to train."
+        )
+    weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
+    if class_weight is not None:
+        weights = weights * compute_sample_weight(class_weight, y)
+    y_encoded = encoder.transform(y).astype(np.int32)
+    one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
+    return encoder.classes_, y_encoded, one_hot, weights.astype(np.float32)
 
 
 def make_optimizer(optimizer, learning_rate):
@@ -75,3 +115,48 @@ def make_optimizer(optimizer, learning_rate):
     config = optimizer.get_config()
     config["learning_rate"] = float(learning_rate)
     return type(optimizer).from_config(config)
+
+
+def require_tensorboard(log_dir):
+    """Raise ImportError unless the ``tensorboard`` package (which writes the logs) is installed."""
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ImportError(
+            f"log_dir={log_dir!r} needs the 'tensorboard' package to write training logs, and it "
+            "is not installed; install it (pip install tensorboard) or set log_dir=None."
+        )
+
+
+def new_run_dir(log_dir):
+    """Create and return a new run folder ``<log_dir>/<YYYYmmdd-HHMMSS>-<NNN>``.
+
+    ``NNN`` is the first number (from 001) whose folder does not exist yet for that
+    timestamp; the folder is created atomically, so fits started in the same second,
+    in one process or several, each get their own run.
+    """
+    log_dir = os.fspath(log_dir)
+    os.makedirs(log_dir, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for number in range(1, 1_000_000):
+        path = os.path.join(log_dir, f"{stamp}-{number:03d}")
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue
+        return path
+    raise RuntimeError(f"No free run folder name in {log_dir!r} for {stamp}; clean up the folder.")
+
+
+def checkpoint_callbacks(checkpoint_dir, monitor):
+    """ModelCheckpoint callbacks writing ``epoch-NNN.keras`` after every epoch and
+    ``best.keras`` whenever ``monitor`` reaches a new minimum, in ``checkpoint_dir``."""
+    import keras
+
+    if checkpoint_dir is None:
+        return []
+    checkpoint_dir = os.fspath(checkpoint_dir)
+    os.makedirs(checkpoint_dir, exist_ok=True)
+    return [
+        keras.callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, "epoch-{epoch:03d}.keras")),
+        keras.callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, "best.keras"), monitor=monitor,
+                                        mode="min", save_best_only=True),
+    ]

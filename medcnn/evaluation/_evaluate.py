@@ -129,8 +129,9 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     n_positive, n_negative = int(y01.sum()), int(len(y01) - y01.sum())
     if min(n_positive, n_negative) < n_splits:
         which = "positives" if n_positive < n_negative else "negatives"
+        label = str(pos_label if which == "positives" else neg_label)
         raise ValueError(
-            f"Evaluating with {min(n_positive, n_negative)} {which} ({pos_label if which == 'positives' else neg_label!r}) "
+            f"Evaluating with {min(n_positive, n_negative)} {which} ({label!r}) "
             f"and {n_splits} folds: every test fold needs at least one. Use cv <= "
             f"{min(n_positive, n_negative)}, or collect more {which}.")
     if groups is not None and len(np.unique(groups)) < n_splits:
@@ -185,11 +186,11 @@ def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, ran
     for name, value in values.items():
         samples = np.concatenate([d[name] for d in draws])
         samples = samples[np.isfinite(samples)]
-        if 2 * len(samples) < n_bootstraps:
-            raise ValueError(
-                f"Only {len(samples)} of {n_bootstraps} bootstrap resamples gave a defined {name}: too "
-                f"few positives/negatives{' or groups' if groups is not None else ''} for an interval. "
-                "Collect more cases of the rare class, or pass n_bootstraps=0.")
+        if not np.isfinite(value) or 2 * len(samples) < n_bootstraps:
+            # undefined on the data (e.g. PPV when nothing reaches the threshold) or on most
+            # resamples (too few cases of a class): no interval rather than a misleading one
+            result[name] = {"value": value, "low": np.nan, "high": np.nan}
+            continue
         low, high = _percentiles(samples, confidence)
         result[name] = {"value": value, "low": float(low), "high": float(high)}
     return result

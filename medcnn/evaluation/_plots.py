@@ -77,7 +77,6 @@ def plot_pr(report, ax=None):
     from sklearn.metrics import PrecisionRecallDisplay
 
     figure, ax = _axes(ax)
-    ap = report.metrics["pr_auc"]
     PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name="out-of-fold",
                                             plot_chance_level=True)
     ax.set_title("Precision-recall curve (out-of-fold)")
