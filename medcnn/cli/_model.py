@@ -127,11 +127,9 @@ def predict_command(args) -> int:
 
 def evaluate_command(args) -> int:
     from medcnn.evaluation import evaluate
+    from medcnn.evaluation._report import check_report_folder
 
-    if os.path.exists(_required(args, "report")) and not args.force and (
-            not os.path.isdir(args.report) or os.listdir(args.report)):
-        raise FileExistsError(f"Report folder {args.report!r} exists; choose a new folder, or pass "
-                              "--force to overwrite its report files.")
+    check_report_folder(_required(args, "report"), args.force, how="--force")  # before training
     dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
     clf = _classifier(args)
     clf.verbose = 0

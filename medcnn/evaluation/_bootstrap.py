@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.utils import check_random_state
 
+from ._metrics import score_runs, weighted_roc_auc
+
 __all__ = ["BootstrapResult", "RocBand", "bootstrap_ci", "bootstrap_metrics", "bootstrap_roc_band"]
 
 # Upper bound on the number of drawn indices held in memory per chunk of resamples.
@@ -169,18 +171,6 @@ class _Resampler:
         return counts[:, self.inverse] if self.grouped else counts
 
 
-def _weighted_auc(weights, positive, order, run_starts):
-    """ROC AUC of each row of case weights (ties count 1/2); NaN without both classes."""
-    w = weights[:, order].astype(float)
-    pos = np.add.reduceat(w * positive[order], run_starts, axis=1)
-    neg = np.add.reduceat(w * ~positive[order], run_starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    numerator = np.sum(pos * (below + 0.5 * neg), axis=1)
-    denominator = pos.sum(axis=1) * neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, numerator / denominator, np.nan)
-
-
 def _is_fast_auc(metric, labels, y_score):
     return metric is roc_auc_score and len(labels) == 2 and y_score.ndim == 1
 
@@ -282,13 +272,11 @@ def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=100
     resampler = _Resampler(len(y_true), groups, n_bootstraps, random_state)
     if fast:
         positive = codes == 1
-        order = np.argsort(y_score, kind="stable")
-        sorted_score = y_score[order]
-        run_starts = np.flatnonzero(np.r_[True, sorted_score[1:] != sorted_score[:-1]])
+        order, run_starts = score_runs(y_score)
 
     for draws in resampler.chunks():
         if fast:
-            aucs = _weighted_auc(resampler.multiplicities(draws), positive, order, run_starts)
+            aucs = weighted_roc_auc(resampler.multiplicities(draws), positive, order, run_starts)
             aucs = aucs[~np.isnan(aucs)].tolist()
             for name in fast:
                 values[name].extend(aucs)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn import metrics as skm
 
-__all__ = ["METRICS", "binary_metrics", "metric_functions"]
+__all__ = ["METRICS", "binary_metrics", "metric_functions", "weighted_binary_metrics", "weighted_roc_auc",
+           "score_runs"]
 
 #: Name -> (needs a threshold, description) in report order.
 METRICS = {
@@ -62,6 +63,28 @@ def binary_metrics(y_true, score, threshold=0.5):
     return {name: float(function(y_true, score)) for name, function in metric_functions(threshold).items()}
 
 
+def score_runs(score):
+    """Ascending order of ``score`` and the start of each run of tied scores in it."""
+    order = np.argsort(score, kind="stable")
+    ordered = np.asarray(score)[order]
+    return order, np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+
+def weighted_roc_auc(weights, positive, order, run_starts):
+    """ROC AUC of each row of case weights (ties count 1/2); NaN without both classes.
+
+    ``order`` and ``run_starts`` come from :func:`score_runs` of the scores.
+    """
+    w = weights[:, order].astype(float)
+    pos = np.add.reduceat(w * positive[order], run_starts, axis=1)
+    neg = np.add.reduceat(w * ~positive[order], run_starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    numerator = np.sum(pos * (below + 0.5 * neg), axis=1)
+    denominator = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
 def weighted_binary_metrics(weights, y_true, score, threshold=0.5):
     """The metrics of :data:`METRICS` for many case weightings at once (bootstrap resamples).
 
@@ -87,18 +110,15 @@ def weighted_binary_metrics(weights, y_true, score, threshold=0.5):
             "mcc": np.where(mcc_den > 0, (tp * tn - fp * fn) / np.where(mcc_den > 0, mcc_den, 1), 0.0),
             "brier": (w @ (score - y) ** 2) / w.sum(axis=1),
         }
-        # ranking metrics: cumulative weights over distinct scores, highest first
+        # average precision: cumulative weights over distinct scores, highest first
         order = np.argsort(-score, kind="mergesort")
         starts = np.flatnonzero(np.r_[True, np.diff(score[order]) != 0])
         pos = np.add.reduceat(w[:, order] * y[order], starts, axis=1)
         neg = np.add.reduceat(w[:, order] * ~y[order], starts, axis=1)
         tps, fps = np.cumsum(pos, axis=1), np.cumsum(neg, axis=1)
-        total_pos, total_neg = tps[:, -1:], fps[:, -1:]
-        recall = tps / total_pos
+        recall = tps / tps[:, -1:]
         precision = np.where(tps + fps > 0, tps / (tps + fps), 0.0)
         result["pr_auc"] = np.sum(np.diff(np.c_[np.zeros(len(w)), recall], axis=1) * precision, axis=1)
-        above = fps - neg  # negatives scored strictly higher than this score
-        result["roc_auc"] = np.sum(pos * (total_neg - above - 0.5 * neg), axis=1) / (
-            total_pos[:, 0] * total_neg[:, 0])
+    result["roc_auc"] = weighted_roc_auc(w, y, *score_runs(score))
     both = (tp + fn > 0) & (tn + fp > 0)
     return {name: np.where(both, result[name], np.nan) for name in METRICS}

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._metrics import METRICS
 
-__all__ = ["EvaluationReport", "compare"]
+__all__ = ["EvaluationReport", "compare", "check_report_folder"]
 
 PLOTS = ("roc", "pr", "confusion", "calibration", "history")
 
@@ -180,11 +180,7 @@ class EvaluationReport:
         from ._html import render_html
         from ._plots import save_png
 
-        folder = os.fspath(folder)
-        if os.path.exists(folder) and not force and (not os.path.isdir(folder) or os.listdir(folder)):
-            raise FileExistsError(
-                f"Report folder {folder!r} exists; choose a new folder, or pass force=True "
-                "(--force on the command line) to overwrite its report files.")
+        folder = check_report_folder(folder, force)
         os.makedirs(folder, exist_ok=True)
         images = {}
         kinds = list(PLOTS[:4]) + (["history"] if any(self.histories) else []) + (
@@ -208,6 +204,17 @@ class EvaluationReport:
             groups = self.groups if self.groups is not None else [""] * len(self.y_true)
             for i, row in enumerate(zip(self.fold, groups, self.y_true, self.y_score, self.y_pred)):
                 writer.writerow([i, row[0], row[1], row[2], f"{row[3]:.6g}", row[4]])
+
+
+def check_report_folder(folder, force=False, how="force=True (--force on the command line)"):
+    """Raise FileExistsError unless ``folder`` is new or empty, or ``force``; return it as str.
+    ``how`` says how to force in the message."""
+    folder = os.fspath(folder)
+    if os.path.exists(folder) and not force and (not os.path.isdir(folder) or os.listdir(folder)):
+        raise FileExistsError(
+            f"Report folder {folder!r} exists; choose a new folder, or pass {how} to overwrite "
+            "its report files.")
+    return folder
 
 
 def compare(report_a, report_b):
