@@ -8,11 +8,12 @@ keras = pytest.importorskip("keras")
 from medcnn import registry  # noqa: E402
 from medcnn.testing import check_architecture, check_augmenter  # noqa: E402
 
-BUILTIN = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
+BUILTIN = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
            "resnet18"]
 
 # Smaller hyperparameters for the networks whose defaults are slow to save and reload.
 SMALL = {
+    "patch_cnn": {"filters": (8, 8, 16, 16)},
     "workshop_cnn": {"dense_units": 32},
     "mnist_cnn": {"dense_units": 64},
     "resnet18": {"width": 8},
@@ -110,6 +111,23 @@ def test_output_ranks_and_documented_shapes():
         component = registry.architectures.get(name)
         rank = len(component.factory((28, 28, 1), **SMALL[name]).output_shape)
         assert component.metadata.get("output_rank") == rank
+
+
+def test_patch_cnn_stages_and_parameter_checks():
+    from medcnn.architectures import patch_cnn
+
+    model = patch_cnn((50, 50, 3))
+    assert model.output_shape == (None, 256)
+    # stages at 50, 25, 12 and 6 pixels; 1 + 2 + 2 + 1 convolutions, each batch-normalised
+    assert [layer.output.shape[1] for layer in model.layers if "_pool" in layer.name] == [25, 12, 6]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [32, 64, 64, 128, 128, 256]
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 6
+    assert patch_cnn((None, None, 1), filters=(4, 8), convs=(1, 1)).output_shape == (None, 8)
+    with pytest.raises(ValueError, match="same length"):
+        patch_cnn((32, 32, 3), filters=(8, 16), convs=(1,))
+    with pytest.raises(ValueError, match=r"dropout=1.5 is not valid"):
+        patch_cnn((32, 32, 3), dropout=1.5)
 
 
 def test_bad_input_shape_is_explained():

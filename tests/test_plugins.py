@@ -27,7 +27,7 @@ from medcnn.exceptions import (DuplicateNameError, MedCNNError, PluginError, Plu
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-BUILTIN_ARCHITECTURES = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2",
+BUILTIN_ARCHITECTURES = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2",
                          "vgg_small", "resnet18"]
 BUILTIN_AUGMENTERS = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
                       "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur",

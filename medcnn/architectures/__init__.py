@@ -9,6 +9,9 @@ functional API and built-in Keras layers only, so they save to and load from the
 Names available in ``CNNClassifier(architecture=...)`` (``min_size`` is the
 smallest image side accepted with the default parameters):
 
+``patch_cnn`` (min_size 8)
+    The default of CNNClassifier: a compact batch-normalised CNN for small patches,
+    four stages of 3x3 convolutions (32-64-128-256 filters), global average pooling.
 ``workshop_cnn`` (min_size 12)
     The IDC workshop network: three 3x3 convolutions, a 512-unit dense layer.
 ``lenet5`` (min_size 12)
@@ -36,6 +39,7 @@ from medcnn.hookspecs import hookimpl
 
 from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,
                        lenet5, mnist_cnn, vgg_small, workshop_cnn)
+from ._patch import patch_cnn
 from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_efficientnet_b0,
                           build_efficientnet_b1, build_efficientnet_b2, build_efficientnet_b3,
                           build_efficientnet_b4, build_inception_v3, build_mobilenet_v2,
@@ -43,7 +47,7 @@ from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_eff
 from ._resnet import RESNET_MIN_SIZE, resnet18
 from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2
 
-__all__ = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
+__all__ = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
            "resnet18", "PRETRAINED_ARCHITECTURES", "build_pretrained", "build_efficientnet_b0",
            "build_efficientnet_b1", "build_efficientnet_b2", "build_efficientnet_b3",
            "build_efficientnet_b4", "build_resnet50", "build_inception_v3", "build_densenet121",
@@ -52,6 +56,9 @@ __all__ = ["workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg
 
 @hookimpl
 def register_architectures(register):
+    register("patch_cnn", patch_cnn,
+             description="Compact batch-normalised CNN for small patches, the default (features)",
+             min_size=8, output_rank=2)
     register("workshop_cnn", workshop_cnn,
              description="IDC workshop CNN: 3 conv layers, dense 512 (features)",
              min_size=WORKSHOP_MIN_SIZE, output_rank=2)
