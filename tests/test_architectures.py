@@ -117,11 +117,11 @@ def test_patch_cnn_stages_and_parameter_checks():
     from medcnn.architectures import patch_cnn
 
     model = patch_cnn((50, 50, 3))
-    assert model.output_shape == (None, 256)
+    assert model.output_shape == (None, 128)
     # stages at 50, 25, 12 and 6 pixels; 1 + 2 + 2 + 1 convolutions, each batch-normalised
     assert [layer.output.shape[1] for layer in model.layers if "_pool" in layer.name] == [25, 12, 6]
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [c.filters for c in convs] == [32, 64, 64, 128, 128, 256]
+    assert [c.filters for c in convs] == [16, 32, 32, 64, 64, 128]
     assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 6
     assert patch_cnn((None, None, 1), filters=(4, 8), convs=(1, 1)).output_shape == (None, 8)
     with pytest.raises(ValueError, match="same length"):

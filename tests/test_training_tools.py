@@ -2,6 +2,7 @@
 
 import os
 
+import keras
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -93,6 +94,52 @@ def test_folder_parameters_are_checked(histology, name):
     X, y = histology
     with pytest.raises(ValueError, match=rf"{name}=3 is not valid; give a folder path"):
         small(**{name: 3}).fit(X[:32], y[:32])
+
+
+# ------------------------------------------------------------ lr_schedule
+class StepRates(keras.callbacks.Callback):
+    """Records the optimizer's learning rate at the start of every training step."""
+
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.rates.append(float(np.asarray(self.model.optimizer.learning_rate)))
+
+
+def cosine(rate, steps):
+    return rate * 0.5 * (1 + np.cos(np.pi * np.arange(steps) / steps))
+
+
+def test_cosine_schedule_decays_over_all_steps_of_the_fit(histology):
+    X, y = histology
+    recorder = StepRates()
+    small(epochs=3, learning_rate=2e-3, lr_schedule="cosine", callbacks=[recorder]).fit(X[:48], y[:48])
+    steps = 3 * 3  # 48 images in batches of 16, three epochs
+    np.testing.assert_allclose(recorder.rates, cosine(2e-3, steps), rtol=1e-5, atol=1e-9)
+
+
+def test_cosine_schedule_restarts_for_the_finetune_phase(histology):
+    X, y = histology
+    recorder = StepRates()
+    small(epochs=2, finetune_epochs=1, transfer="finetune", learning_rate=1e-3, lr_schedule="cosine",
+          callbacks=[recorder]).fit(X[:32], y[:32])
+    expected = np.concatenate([cosine(1e-3, 4), cosine(1e-4, 2)])
+    np.testing.assert_allclose(recorder.rates, expected, rtol=1e-5, atol=1e-9)
+
+
+def test_constant_rate_without_a_schedule(histology):
+    X, y = histology
+    recorder = StepRates()
+    small(epochs=2, learning_rate=3e-3, lr_schedule=None, callbacks=[recorder]).fit(X[:32], y[:32])
+    np.testing.assert_allclose(recorder.rates, 3e-3, rtol=1e-6)
+
+
+def test_lr_schedule_is_checked(histology):
+    X, y = histology
+    with pytest.raises(ValueError, match=r"lr_schedule='linear' is not valid; use one of"):
+        small(lr_schedule="linear").fit(X[:32], y[:32])
 
 
 # ------------------------------------------------------------------ lr_find

@@ -11,7 +11,7 @@ smallest image side accepted with the default parameters):
 
 ``patch_cnn`` (min_size 8)
     The default of CNNClassifier: a compact batch-normalised CNN for small patches,
-    four stages of 3x3 convolutions (32-64-128-256 filters), global average pooling.
+    four stages of 3x3 convolutions (16-32-64-128 filters), global average pooling.
 ``workshop_cnn`` (min_size 12)
     The IDC workshop network: three 3x3 convolutions, a 512-unit dense layer.
 ``lenet5`` (min_size 12)

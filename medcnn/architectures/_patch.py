@@ -7,7 +7,7 @@ from ._common import check_input_shape
 __all__ = ["patch_cnn"]
 
 
-def patch_cnn(input_shape, *, filters=(32, 64, 128, 256), convs=(1, 2, 2, 1), dropout=0.3):
+def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dropout=0.3):
     """A compact batch-normalised CNN for small patches (the CNNClassifier default).
 
     Stage ``i`` has ``convs[i]`` blocks ``Conv2D(filters[i], 3x3, same) - BatchNorm -
@@ -20,7 +20,7 @@ def patch_cnn(input_shape, *, filters=(32, 64, 128, 256), convs=(1, 2, 2, 1), dr
     input_shape : tuple of int
         ``(height, width, channels)``; height and width at least
         ``2 ** (len(filters) - 1)`` (8 with the defaults), or None (any size).
-    filters : tuple of int, default=(32, 64, 128, 256)
+    filters : tuple of int, default=(16, 32, 64, 128)
         Filters of each stage's convolutions, one stage per entry.
     convs : tuple of int, default=(1, 2, 2, 1)
         Convolution blocks per stage; same length as ``filters``.
@@ -36,7 +36,7 @@ def patch_cnn(input_shape, *, filters=(32, 64, 128, 256), convs=(1, 2, 2, 1), dr
     --------
     >>> model = patch_cnn((50, 50, 3))
     >>> model.output_shape
-    (None, 256)
+    (None, 128)
     >>> patch_cnn((28, 28, 1), filters=(16, 32), convs=(1, 1)).output_shape
     (None, 32)
     """

@@ -23,17 +23,24 @@ def add_data_options(parser, source_help):
 
 
 def add_model_options(parser):
+    from medcnn import CNNClassifier
+
+    default = CNNClassifier().get_params()  # the CLI's defaults are the estimator's
     group = parser.add_argument_group("model (CNNClassifier parameters)")
-    group.add_argument("--architecture", default="workshop_cnn", help="registered architecture name")
-    group.add_argument("--epochs", type=int, default=10)
-    group.add_argument("--batch-size", type=int, default=32)
-    group.add_argument("--learning-rate", type=float, default=1e-3)
+    group.add_argument("--architecture", default=default["architecture"], help="registered architecture name")
+    group.add_argument("--epochs", type=int, default=default["epochs"])
+    group.add_argument("--batch-size", type=int, default=default["batch_size"])
+    group.add_argument("--learning-rate", type=float, default=default["learning_rate"])
+    group.add_argument("--optimizer", default=default["optimizer"], help="Keras optimizer name")
+    group.add_argument("--lr-schedule", choices=("constant", "cosine"), default=default["lr_schedule"])
     group.add_argument("--image-size", type=int, help="network input size (default: the image size)")
-    group.add_argument("--augment", nargs="+", metavar="NAME",
-                       help="augmenter names or a preset (histology, radiograph)")
+    group.add_argument("--augment", nargs="+", metavar="NAME", default=default["augment"],
+                       help="augmenter names or a preset (histology, radiograph); 'none' for no augmentation")
+    group.add_argument("--tta", type=int, default=default["tta"],
+                       help="test-time augmentation: views averaged per image")
     group.add_argument("--class-weight", choices=("balanced",))
     group.add_argument("--sampling", choices=("oversample", "undersample"))
-    group.add_argument("--loss", choices=("cross_entropy", "focal"), default="cross_entropy")
+    group.add_argument("--loss", choices=("cross_entropy", "focal"), default=default["loss"])
     group.add_argument("--validation-fraction", type=float, default=0.0)
     group.add_argument("--early-stopping", type=int, metavar="PATIENCE")
     group.add_argument("--cache", help="'memory' or a folder for decoded training images")
@@ -45,13 +52,16 @@ def _classifier(args):
     from medcnn import CNNClassifier
 
     augment = args.augment
-    if augment is not None and len(augment) == 1:
+    if isinstance(augment, (list, tuple)) and len(augment) == 1:
         augment = augment[0]  # a single name may be a preset
+    if augment == "none":
+        augment = None
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     return CNNClassifier(architecture=args.architecture, epochs=args.epochs, batch_size=args.batch_size,
-                         learning_rate=args.learning_rate, image_size=args.image_size, augment=augment,
-                         class_weight=args.class_weight, sampling=args.sampling, loss=args.loss,
-                         validation_fraction=args.validation_fraction,
+                         learning_rate=args.learning_rate, optimizer=args.optimizer,
+                         lr_schedule=args.lr_schedule, image_size=args.image_size, augment=augment,
+                         tta=args.tta, class_weight=args.class_weight, sampling=args.sampling,
+                         loss=args.loss, validation_fraction=args.validation_fraction,
                          early_stopping=args.early_stopping or False, cache=args.cache,
                          random_state=args.random_state, verbose=verbose)
 

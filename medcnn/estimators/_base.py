@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._inputs import ImageSpec, array_images, is_path_array
 from ._sources import ArrayImages, PathImages
+from ._threads import ensure_tensorflow_threads
 
 __all__ = ["ImageInputMixin"]
 
@@ -22,6 +23,7 @@ class ImageInputMixin:
 
     def _source(self, X, spec=None):
         """ArrayImages or PathImages for X (validated against ``spec`` after fit)."""
+        ensure_tensorflow_threads()  # before the first TensorFlow operation of the process
         if is_path_array(X):
             channels = None if spec is None else spec.input_shape[-1]
             return PathImages(X, self.reader_params, channels=channels)

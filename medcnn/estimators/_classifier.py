@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import ImageInputMixin
+from ._distribute import check_batch_shares, make_strategy, replicas, single_device, strategy_scope
 from ._imbalance import make_loss
 from ._lr_find import LRFinderMixin
 from ._networks import feature_network, pooled
@@ -23,7 +24,7 @@ from ._training import build_augmenters, mixes_labels, resolve_architecture, see
 
 __all__ = ["CNNClassifier"]
 
-_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_")
+_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_")
 
 
 class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin, BaseEstimator):
@@ -35,8 +36,11 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
 
     Parameters
     ----------
-    architecture : str or callable, default="workshop_cnn"
-        Registered architecture name, or a factory.
+    architecture : str or callable, default="patch_cnn"
+        Registered architecture name, or a factory. The default, with the defaults of
+        ``epochs``, ``batch_size``, ``learning_rate``, ``optimizer``, ``lr_schedule`` and
+        ``augment``, was chosen by measurement on histology patches (see the
+        performance page of the documentation).
     architecture_params : dict, optional
         Keyword parameters for the architecture factory.
     image_size : int or (int, int), optional
@@ -48,18 +52,23 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
     resize_mode : {"resize", "pad"}, default="resize"
         How images whose size differs from the input size are brought to it:
         bilinear resize, or centred zero padding (centre crop where larger).
-    epochs : int, default=10
+    epochs : int, default=15
         Number of passes over the training data (fewer if ``early_stopping`` stops
         training early).
-    batch_size : int, default=32
+    batch_size : int, default=64
         Number of images per training step; also the batch size used in
         ``predict`` and ``predict_proba``.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=2e-3
         Step size of the optimizer; overrides the learning rate of an optimizer
         given as an instance.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
+    optimizer : str or keras.optimizers.Optimizer, default="adamw"
         A Keras optimizer name or instance (instances are copied from their config,
         with ``learning_rate`` applied).
+    lr_schedule : None, "constant" or "cosine", default="cosine"
+        How the learning rate changes during training: None or ``"constant"`` keeps
+        ``learning_rate``; ``"cosine"`` decays it from ``learning_rate`` to 0 along a
+        half cosine over the optimizer steps of all ``epochs`` (in ``transfer="finetune"``,
+        separately over each phase).
     validation_fraction : float, default=0.0
         Share of the training data held out (stratified) to report validation
         loss each epoch; 0 disables it.
@@ -85,7 +94,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         Class weights of the focal loss: None (all 1), a float in (0, 1) for two
         classes (weight of ``classes_[1]``; ``classes_[0]`` gets ``1 - alpha``), or
         one weight per class.
-    augment : str or list, optional
+    augment : str, list or tuple, default=("flip", "rotate90")
         Augmenters applied to training batches only, in order: registered names
         (``"flip"``, ``"rotate90"``, ``"stain_jitter"``, ``"mixup"``... see
         ``medcnn plugins``), ``(name, params)`` pairs, or Keras layers; or a preset
@@ -135,6 +144,15 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         and as ``best.keras`` at the epoch with the lowest monitored loss
         (``val_loss`` if ``validation_fraction > 0``, else ``loss``). A new fit
         overwrites the files of the same names.
+    distribute : None, "mirrored" or "multiworker", default=None
+        Data-parallel training with ``tf.distribute``. ``"mirrored"``: one replica of
+        the network on every GPU of the machine (``MirroredStrategy``), or on every
+        logical CPU device when there is no GPU. ``"multiworker"``:
+        ``MultiWorkerMirroredStrategy`` over the machines described by the
+        ``TF_CONFIG`` environment variable (without it, this process alone).
+        ``batch_size`` is then the global batch, split evenly across the replicas:
+        scale it (and usually ``learning_rate``) with their number. See
+        :doc:`/scaling`.
 
     Attributes
     ----------
@@ -149,6 +167,9 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         ``(h, w, c)`` of one sample as given to ``fit``.
     input_shape_ : tuple
         ``(h, w, c)`` of the network input.
+    n_replicas_ : int
+        Number of replicas each training batch was split across (1 without
+        ``distribute``).
 
     Examples
     --------
@@ -162,14 +183,14 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
     array([0, 1])
     """
 
-    def __init__(self, architecture="workshop_cnn", architecture_params=None, image_size=None,
-                 image_shape=None, resize_mode="resize", epochs=10, batch_size=32,
-                 learning_rate=1e-3, optimizer="adam", validation_fraction=0.0,
+    def __init__(self, architecture="patch_cnn", architecture_params=None, image_size=None,
+                 image_shape=None, resize_mode="resize", epochs=15, batch_size=64,
+                 learning_rate=2e-3, optimizer="adamw", lr_schedule="cosine", validation_fraction=0.0,
                  early_stopping=False, class_weight=None, sampling=None, loss="cross_entropy",
-                 focal_gamma=2.0, focal_alpha=None, augment=None, tta=None, tta_augment=None,
+                 focal_gamma=2.0, focal_alpha=None, augment=("flip", "rotate90"), tta=None, tta_augment=None,
                  transfer=None, trainable_layers=None, finetune_epochs=None, cache=None,
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
-                 checkpoint_dir=None):
+                 checkpoint_dir=None, distribute=None):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -179,6 +200,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.class_weight = class_weight
@@ -199,6 +221,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         self.callbacks = callbacks
         self.log_dir = log_dir
         self.checkpoint_dir = checkpoint_dir
+        self.distribute = distribute
 
     def _check_params(self):
         check_classifier_params(self.get_params(deep=False))
@@ -221,10 +244,14 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         self._compile(model)
         return model
 
-    def _compile(self, model, learning_rate=None):
+    def _compile(self, model, learning_rate=None, decay_steps=None):
+        """Compile ``model``; with ``decay_steps`` (the steps of a training phase) the
+        learning rate follows ``lr_schedule``, else it is constant."""
         import keras
 
-        model.compile(optimizer=make_optimizer(self.optimizer, learning_rate or self.learning_rate),
+        schedule = self.lr_schedule if decay_steps else None
+        optimizer = make_optimizer(self.optimizer, learning_rate or self.learning_rate, schedule, decay_steps)
+        model.compile(optimizer=optimizer,
                       loss=make_loss(self.loss, model.output_shape[-1], self.focal_gamma, self.focal_alpha),
                       metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
@@ -258,7 +285,9 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
             for phase, (learning_rate, epochs) in enumerate(run.phases):
                 if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
                     set_trainable(run.model, None)
-                    self._compile(run.model, learning_rate)  # trainable flags take effect on compile
+                if phase or self.lr_schedule not in (None, "constant"):
+                    # trainable flags and a schedule over this phase's steps take effect on compile
+                    self._compile(run.model, learning_rate, run.steps_per_epoch * epochs)
                 result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=done,
                                        epochs=done + epochs, verbose=self.verbose, shuffle=False,
                                        callbacks=self._callbacks(has_validation, log_dir, checkpoints))
@@ -266,9 +295,10 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
                     history.setdefault(key, []).extend(float(v) for v in values)
                 done += len(result.history.get("loss", []))
 
-        self.model_ = run.model
+        self.model_ = single_device(run.model)  # predicts on one device, like a loaded model
         self.classes_ = run.classes
         self.history_ = history
+        self.n_replicas_ = run.n_replicas
         self.n_features_in_ = int(np.prod(run.sample_shape))
         self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
         self.input_shape_ = tuple(int(s) for s in run.input_shape)
@@ -298,8 +328,11 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
 
         keras.backend.clear_session()  # each fit starts from a clean Keras state
         gc.collect()
-        with seeded(seed), source.naming_errors():
+        strategy = make_strategy(self.distribute)  # the model is built and compiled in its scope
+        with seeded(seed), source.naming_errors(), strategy_scope(strategy):
             train, valid = self._split(y_encoded, seed)
+            check_batch_shares(strategy, self.batch_size, training=None if self.sampling else len(train),
+                               validation=None if valid is None else len(valid))
             standardize = None
             if metadata.get("standardize", True):  # pretrained backbones preprocess themselves
                 mean, variance = source.channel_stats(train, seed)
@@ -319,7 +352,11 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
                 self._compile(model, self.learning_rate)  # trainable flags take effect on compile
                 if self.transfer == "finetune":
                     phases.append((self.learning_rate / 10, self.finetune_epochs or self.epochs))
+            steps_per_epoch = int(train_ds.cardinality())
+            if steps_per_epoch < 0:  # unknown: one pass over the training images
+                steps_per_epoch = -(-len(train) // self.batch_size)
             yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
+                                  steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
                                   classes=classes, sample_shape=sample_shape,
                                   input_shape=input_shape)
 

@@ -15,6 +15,7 @@ from ._base import ImageInputMixin
 from ._inputs import RESIZE_MODES
 from ._networks import POOLINGS, feature_network, pooled, tap
 from ._persistence import ModelStateMixin
+from ._threads import ensure_tensorflow_threads
 from ._training import resolve_architecture, seeded
 
 __all__ = ["TransferFeatureExtractor"]
@@ -156,6 +157,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         from ._classifier import CNNClassifier
 
         self._check_params()
+        ensure_tensorflow_threads()  # before a backbone file is loaded, which starts TensorFlow
         backbone = self.backbone
         if type(backbone).__name__ == "FrozenEstimator":
             backbone = backbone.estimator

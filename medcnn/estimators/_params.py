@@ -14,6 +14,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
+from ._distribute import DISTRIBUTE_MODES
 from ._imbalance import LOSSES, SAMPLING_MODES
 from ._inputs import RESIZE_MODES
 from ._training import TRANSFER_MODES
@@ -65,12 +66,15 @@ def check_classifier_params(params):
     if isinstance(loss, str) and loss not in LOSSES or not (isinstance(loss, str) or callable(loss)):
         raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
     check_tta(params["tta"])
+    check_lr_schedule(params["lr_schedule"])
     if params["architecture_params"] is not None and not isinstance(params["architecture_params"], dict):
         raise ValueError(f"architecture_params={params['architecture_params']!r} must be a dict or None.")
     for name in ("log_dir", "checkpoint_dir"):
         if params[name] is not None and not isinstance(params[name], (str, os.PathLike)):
             raise ValueError(f"{name}={params[name]!r} is not valid; give a folder path (str or "
                              "os.PathLike) or None.")
+    if params["distribute"] not in DISTRIBUTE_MODES:
+        raise ValueError(f"distribute={params['distribute']!r} is not valid; use one of {DISTRIBUTE_MODES}.")
 
 
 def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
@@ -98,9 +102,24 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     return encoder.classes_, y_encoded, one_hot, weights.astype(np.float32)
 
 
-def make_optimizer(optimizer, learning_rate):
-    """A fresh Keras optimizer from a name or an instance's config, at ``learning_rate``."""
+#: Learning-rate schedules of CNNClassifier: None keeps the rate constant.
+LR_SCHEDULES = (None, "constant", "cosine")
+
+
+def check_lr_schedule(schedule):
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule={schedule!r} is not valid; use one of {LR_SCHEDULES}.")
+
+
+def make_optimizer(optimizer, learning_rate, schedule=None, decay_steps=None):
+    """A fresh Keras optimizer from a name or an instance's config, at ``learning_rate``.
+
+    With ``schedule="cosine"`` the rate follows a cosine from ``learning_rate`` down to 0
+    over ``decay_steps`` optimizer steps (``keras.optimizers.schedules.CosineDecay``).
+    """
     import keras
+
+    check_lr_schedule(schedule)
 
     if isinstance(optimizer, str):
         try:
@@ -114,6 +133,9 @@ def make_optimizer(optimizer, learning_rate):
         raise ValueError(f"optimizer={optimizer!r} must be a Keras optimizer name or instance.")
     config = optimizer.get_config()
     config["learning_rate"] = float(learning_rate)
+    if schedule == "cosine":
+        config["learning_rate"] = keras.optimizers.schedules.CosineDecay(
+            float(learning_rate), decay_steps=max(int(decay_steps), 1))
     return type(optimizer).from_config(config)
 
 

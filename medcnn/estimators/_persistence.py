@@ -102,7 +102,8 @@ def save_estimator(estimator, path, fitted_attributes) -> None:
         "estimator": type(estimator).__name__,
         "params": params,
         "classes_": _encode_array(estimator.classes_),
-        "fitted": {k: getattr(estimator, k) for k in fitted_attributes},
+        # attributes added in later versions are missing on estimators loaded from older files
+        "fitted": {k: getattr(estimator, k) for k in fitted_attributes if hasattr(estimator, k)},
     }
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".keras", prefix=".medcnn-", dir=folder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 
 import numpy as np
 
@@ -12,10 +13,45 @@ __all__ = ["seeded", "build_augmenters", "mixes_labels", "resolve_architecture",
 TRANSFER_MODES = (None, "frozen", "finetune", "partial")
 
 
+class _PerThreadRandom:
+    """Stands in for the ``random`` module inside Keras' seed generator.
+
+    Keras draws the seeds of unseeded initializers (the weights a network starts
+    from) from Python's global ``random`` generator, which every thread of the process
+    shares: a Dask worker's event loop draws from it while a task trains, so a seeded
+    fit there would start from other weights than the same fit elsewhere. A thread
+    inside :func:`seeded` draws from its own generator instead; other threads, and
+    every thread outside ``seeded``, use the global one as before.
+    """
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def __getattr__(self, name):
+        rng = getattr(self.local, "rng", None)
+        return getattr(random if rng is None else rng, name)
+
+
+def _keras_seed_source():
+    """The per-thread stand-in installed in Keras' seed generator module (None if that fails)."""
+    try:
+        from keras.src.random import seed_generator
+    except ImportError:  # pragma: no cover - another Keras layout: keep the global generator
+        return None
+    source = getattr(seed_generator, "python_random", None)
+    if source is random:
+        source = seed_generator.python_random = _PerThreadRandom()
+    return source if isinstance(source, _PerThreadRandom) else None
+
+
 @contextlib.contextmanager
 def seeded(seed):
     """Seed Python, NumPy and TensorFlow for a fit, restoring Python's and NumPy's
-    global generators afterwards so the user's own random streams are untouched."""
+    global generators afterwards so the user's own random streams are untouched.
+
+    Keras' initializer seeds come from a generator of this thread's own, seeded the
+    same way, so other threads drawing from ``random`` meanwhile change nothing.
+    """
     if seed is None:
         yield
         return
@@ -23,9 +59,15 @@ def seeded(seed):
 
     py_state, np_state = random.getstate(), np.random.get_state()
     keras.utils.set_random_seed(int(seed))
+    source = _keras_seed_source()
+    previous = None if source is None else getattr(source.local, "rng", None)
+    if source is not None:
+        source.local.rng = random.Random(int(seed))  # the stream random.seed(seed) starts
     try:
         yield
     finally:
+        if source is not None:
+            source.local.rng = previous
         random.setstate(py_state)
         np.random.set_state(np_state)
 
@@ -45,6 +87,12 @@ def resolve_architecture(architecture):
     return component.factory, component.metadata, architecture
 
 
+def _is_pair(item):
+    """Whether ``item`` is a ``(name, params dict)`` pair (lists too: JSON gives lists)."""
+    return (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
+            and isinstance(item[1], dict))
+
+
 def build_augmenters(augment, seed, channels=None):
     """Turn ``augment`` into a list of layers.
 
@@ -57,14 +105,13 @@ def build_augmenters(augment, seed, channels=None):
 
     if augment is None:
         return []
-    if isinstance(augment, (str, tuple)) or callable(augment):
+    if isinstance(augment, str) or callable(augment) or _is_pair(augment):
         augment = [augment]
     layers = []
     for i, item in enumerate(augment):
         if isinstance(item, str):
             name, params = item, {}
-        elif (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
-              and isinstance(item[1], dict)):  # lists too: pairs come back as lists from JSON
+        elif _is_pair(item):
             name, params = item
         elif callable(item):
             layers.append(item)
