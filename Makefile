@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_ARGS ?=
 
 .PHONY: demo test docs clean bench
 
@@ -22,11 +23,9 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
+# `make bench BENCH_ARGS=--quick` for a smoke run; writes docs/_generated/benchmark_results.inc
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_predict_memory.py
-	$(BIN)/python benchmarks/bench_transfer.py
-	$(BIN)/python benchmarks/bench_augment.py
-	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

@@ -32,7 +32,9 @@ def load_images(n, synthetic):
     if not synthetic and IDC_TRAIN.is_dir():
         from PIL import Image
 
-        paths = sorted(IDC_TRAIN.glob("*/*.png"))[:n] if n else sorted(IDC_TRAIN.glob("*/*.png"))
+        paths = sorted(IDC_TRAIN.glob("*/*.png"))
+        if n:  # the first n // 2 of each class
+            paths = [p for label in ("0", "1") for p in sorted(IDC_TRAIN.glob(f"{label}/*.png"))[:n // 2]]
         X = np.stack([np.asarray(Image.open(p).convert("RGB").resize((50, 50))) for p in paths])
         y = np.array([int(p.parent.name) for p in paths])
         return X, y, "idc"

@@ -43,7 +43,8 @@ def add_model_options(parser):
     group.add_argument("--loss", choices=("cross_entropy", "focal"), default=default["loss"])
     group.add_argument("--validation-fraction", type=float, default=0.0)
     group.add_argument("--early-stopping", type=int, metavar="PATIENCE")
-    group.add_argument("--cache", help="'memory' or a folder for decoded training images")
+    group.add_argument("--cache", default=default["cache"],
+                       help="'auto' (memory when it fits in 1 GiB), 'memory' or a folder for decoded training images")
     group.add_argument("--random-state", type=int, default=0)
     group.add_argument("--quiet", action="store_true", help="no progress output")
 

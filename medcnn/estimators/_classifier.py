@@ -119,10 +119,13 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         For ``transfer="partial"``: how many of the architecture's last layers train.
     finetune_epochs : int, optional
         For ``transfer="finetune"``: epochs of the second phase (default ``epochs``).
-    cache : None, "memory" or str, default=None
+    cache : "auto", None, "memory" or str, default="auto"
         For file-path X: keep the decoded, resized training images after the first
         epoch in memory (``"memory"``) or in files under the given folder, instead of
-        decoding every file each epoch. Array X is in memory already.
+        decoding every file each epoch. ``"auto"``: in memory when the decoded images
+        take at most 1 GiB (float32: ``n * height * width * channels * 4`` bytes, e.g.
+        35,000 RGB patches of 50x50), else not at all. None: no cache. Array X is in
+        memory already.
     reader_params : dict, optional
         Parameters for the image readers by reader name, e.g.
         ``{"dcm": {"window": (40, 400)}}`` for the DICOM plugin's reader.
@@ -188,7 +191,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
                  learning_rate=2e-3, optimizer="adamw", lr_schedule="cosine", validation_fraction=0.0,
                  early_stopping=False, class_weight=None, sampling=None, loss="cross_entropy",
                  focal_gamma=2.0, focal_alpha=None, augment=("flip", "rotate90"), tta=None, tta_augment=None,
-                 transfer=None, trainable_layers=None, finetune_epochs=None, cache=None,
+                 transfer=None, trainable_layers=None, finetune_epochs=None, cache="auto",
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
                  checkpoint_dir=None, distribute=None):
         self.architecture = architecture

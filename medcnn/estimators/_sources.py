@@ -36,6 +36,17 @@ STATS_IMAGES = 2048
 #: Shuffle buffer (decoded images) when a disk cache is used.
 DISK_SHUFFLE_BUFFER = 4096
 _RESIZE_CHUNK = 512
+#: ``cache="auto"`` keeps the decoded images of a training (or validation) set in memory
+#: when they take at most this many bytes as float32, and caches nothing otherwise.
+AUTO_CACHE_BYTES = 1 << 30
+
+
+def resolve_cache(cache, n_images, size, channels):
+    """The cache to use: ``cache`` itself, or for ``"auto"`` ``"memory"`` when ``n_images``
+    decoded images of ``size`` and ``channels`` fit in AUTO_CACHE_BYTES, else None."""
+    if cache != "auto":
+        return cache
+    return "memory" if n_images * size[0] * size[1] * channels * 4 <= AUTO_CACHE_BYTES else None
 
 
 def _resize_op(images, size, mode):
@@ -247,6 +258,7 @@ class PathImages:
                 augmenters=(), cache=None, sampling=None, labels=None):
         """Batches ``(images, *targets)`` for ``indices``: read -> resize -> [cache] ->
         [shuffle, or class-balanced sampling with ``labels``] -> batch -> [augment] -> prefetch."""
+        cache = resolve_cache(cache, len(indices), self.size, self.channels)
         if sampling:
             def stream(group, seed):
                 if cache not in (None, "memory"):
