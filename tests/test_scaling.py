@@ -292,3 +292,25 @@ def test_dask_backend_gives_the_results_of_a_local_search(dask_client, small):
     # same weights: a seeded fit on a worker starts and trains as it does here
     for remote, here in zip(cv_dask["estimator"], cv_local["estimator"]):
         np.testing.assert_allclose(remote.predict_proba(X), here.predict_proba(X), atol=1e-5)
+
+
+def test_a_mixed_precision_policy_is_kept_and_probabilities_stay_float32():
+    import keras
+
+    from medcnn import CNNClassifier
+    from medcnn.datasets import make_histology
+
+    X, y = make_histology(32, image_size=28, random_state=0)
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        clf = CNNClassifier(architecture="lenet5", epochs=1, batch_size=16, random_state=0).fit(X, y)
+        assert keras.config.dtype_policy().name == "mixed_float16"  # the fit kept the user's policy
+        backbone = clf.model_.get_layer("lenet5")
+        assert backbone.get_layer("conv1").compute_dtype == "float16"
+        assert clf.model_.get_layer("classifier").compute_dtype == "float32"
+        proba = clf.predict_proba(X[:4])
+        assert proba.dtype == np.float64 and np.allclose(proba.sum(axis=1), 1)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y).model_.get_layer(
+        "lenet5").get_layer("conv1").compute_dtype == "float32"

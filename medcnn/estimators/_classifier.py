@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,7 +19,8 @@ from ._networks import feature_network, pooled
 from ._params import (check_classifier_params, check_tta, checkpoint_callbacks, encode_targets,
                       make_optimizer, new_run_dir, require_tensorboard)
 from ._persistence import ModelStateMixin, save_estimator
-from ._training import build_augmenters, mixes_labels, resolve_architecture, seeded, set_trainable
+from ._training import (build_augmenters, fresh_keras_state, mixes_labels, resolve_architecture, seeded,
+                        set_trainable)
 
 __all__ = ["CNNClassifier"]
 
@@ -241,7 +241,8 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
                 f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
                 "(batch, features) or (batch, h, w, channels)."
             )
-        outputs = keras.layers.Dense(n_classes, activation="softmax", name="classifier")(
+        # float32 probabilities under a mixed-precision policy too
+        outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="classifier")(
             pooled(features, "avg"))
         model = keras.Model(inputs, outputs, name="medcnn_classifier")
         self._compile(model)
@@ -316,8 +317,6 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         pairs), ``classes``, ``sample_shape`` and ``input_shape``, inside the seeded
         context that training must run in (and that names unreadable files).
         """
-        import keras
-
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
         source = self._source(X, None)
@@ -329,8 +328,7 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
 
-        keras.backend.clear_session()  # each fit starts from a clean Keras state
-        gc.collect()
+        fresh_keras_state()  # each fit starts from a clean Keras state
         strategy = make_strategy(self.distribute)  # the model is built and compiled in its scope
         with seeded(seed), source.naming_errors(), strategy_scope(strategy):
             train, valid = self._split(y_encoded, seed)

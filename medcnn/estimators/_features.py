@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 
@@ -16,7 +15,7 @@ from ._inputs import RESIZE_MODES
 from ._networks import POOLINGS, feature_network, pooled, tap
 from ._persistence import ModelStateMixin
 from ._threads import ensure_tensorflow_threads
-from ._training import resolve_architecture, seeded
+from ._training import fresh_keras_state, resolve_architecture, seeded
 
 __all__ = ["TransferFeatureExtractor"]
 
@@ -253,8 +252,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         params = {"weights": self.weights, "channel_mode": self.channel_mode} if pretrained else {}
         seed = None if self.random_state is None else int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        keras.backend.clear_session()
-        gc.collect()
+        fresh_keras_state()  # each fit starts from a clean Keras state
         with seeded(seed), source.naming_errors():
             standardize = None
             if metadata.get("standardize", True):

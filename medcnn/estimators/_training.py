@@ -8,7 +8,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["seeded", "build_augmenters", "mixes_labels", "resolve_architecture", "set_trainable", "TRANSFER_MODES"]
+__all__ = ["fresh_keras_state", "seeded", "build_augmenters", "mixes_labels", "resolve_architecture",
+           "set_trainable", "TRANSFER_MODES"]
 
 TRANSFER_MODES = (None, "frozen", "finetune", "partial")
 
@@ -42,6 +43,19 @@ def _keras_seed_source():
     if source is random:
         source = seed_generator.python_random = _PerThreadRandom()
     return source if isinstance(source, _PerThreadRandom) else None
+
+
+def fresh_keras_state():
+    """Clear Keras' global state (layer names, graphs) before building a network, keeping
+    the user's global dtype policy (e.g. ``"mixed_float16"``), which clearing resets."""
+    import gc
+
+    import keras
+
+    policy = keras.config.dtype_policy()
+    keras.backend.clear_session()
+    keras.config.set_dtype_policy(policy)
+    gc.collect()
 
 
 @contextlib.contextmanager
