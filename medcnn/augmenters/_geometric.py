@@ -3,8 +3,7 @@
 Factories import Keras when called, so registering them stays cheap.
 """
 
-from ._checks import (augmenter, check_choice, check_factor, check_number, check_pair, check_seed,
-                      check_value_range)
+from ._checks import augmenter, check_choice, check_factor, check_number, check_pair, check_seed
 
 __all__ = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective",
            "elastic"]
