@@ -47,7 +47,7 @@ print(f"training set: {len(y_train)} patches, {y_train.sum()} malignant; "
 def cnn(**params):
     """The network of every comparison: small and briefly trained, seeded."""
     return CNNClassifier(architecture="workshop_cnn", epochs=5, batch_size=8, learning_rate=1e-3,
-                         random_state=0, **params)
+                         optimizer="adam", lr_schedule=None, augment=None, random_state=0, **params)
 
 
 # 1a. The uncorrected network with a tuned threshold. TunedThresholdClassifierCV fits it

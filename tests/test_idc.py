@@ -26,7 +26,9 @@ pytestmark = [
 def idc_workshop_cnn():
     """The IDC workshop network trained for 10 epochs on IDC Train, with both splits."""
     train, valid = load("idc", IDC / "Train"), load("idc", IDC / "Valid")
-    clf = CNNClassifier(architecture="workshop_cnn", epochs=10, image_size=50, random_state=0)
+    # the workshop recipe: Adam at a constant rate, batches of 32, no augmentation
+    clf = CNNClassifier(architecture="workshop_cnn", epochs=10, image_size=50, optimizer="adam", lr_schedule=None,
+                        augment=None, batch_size=32, random_state=0)
     return clf.fit(train.X, train.y), train, valid
 
 
