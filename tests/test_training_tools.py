@@ -142,6 +142,24 @@ def test_lr_schedule_is_checked(histology):
         small(lr_schedule="linear").fit(X[:32], y[:32])
 
 
+
+@pytest.mark.parametrize("make_callback", [
+    lambda keras: keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3),
+    lambda keras: keras.callbacks.ReduceLROnPlateau(monitor="loss"),
+])
+def test_rate_callback_with_a_schedule_is_refused(histology, make_callback):
+    import keras
+
+    X, y = histology
+    callback = make_callback(keras)
+    with pytest.raises(ValueError, match=rf"{type(callback).__name__}.*lr_schedule='cosine'.*lr_schedule=None"):
+        small(lr_schedule="cosine", callbacks=[callback]).fit(X[:32], y[:32])
+    # with the schedule off, the callback sets the rate
+    recorder = StepRates()
+    small(epochs=1, lr_schedule=None, callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3),
+                                                 recorder]).fit(X[:32], y[:32])
+    np.testing.assert_allclose(recorder.rates, 1e-3, rtol=1e-6)
+
 # ------------------------------------------------------------------ lr_find
 @pytest.fixture(scope="module")
 def range_test(histology):

@@ -67,6 +67,7 @@ def check_classifier_params(params):
         raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
     check_tta(params["tta"])
     check_lr_schedule(params["lr_schedule"])
+    _check_rate_callbacks(params["lr_schedule"], params["callbacks"])
     if params["architecture_params"] is not None and not isinstance(params["architecture_params"], dict):
         raise ValueError(f"architecture_params={params['architecture_params']!r} must be a dict or None.")
     for name in ("log_dir", "checkpoint_dir"):
@@ -109,6 +110,21 @@ LR_SCHEDULES = (None, "constant", "cosine")
 def check_lr_schedule(schedule):
     if schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule={schedule!r} is not valid; use one of {LR_SCHEDULES}.")
+
+
+def _check_rate_callbacks(schedule, callbacks):
+    """A callback that sets the learning rate cannot act on a scheduled optimizer."""
+    if schedule in (None, "constant") or not callbacks:
+        return
+    import keras
+
+    for callback in callbacks:
+        if isinstance(callback, (keras.callbacks.LearningRateScheduler, keras.callbacks.ReduceLROnPlateau)):
+            raise ValueError(
+                f"callbacks contains {type(callback).__name__}, which sets the learning rate, while "
+                f"lr_schedule={schedule!r} already schedules it; pass lr_schedule=None to let the "
+                "callback control the rate, or drop the callback."
+            )
 
 
 def make_optimizer(optimizer, learning_rate, schedule=None, decay_steps=None):

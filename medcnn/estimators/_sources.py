@@ -96,6 +96,21 @@ def _finish(ds, batch_size, augmenters, shuffle_seed):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def _readers(paths):
+    """Reader name of each path: looked up once per suffix; files whose suffix names no
+    reader are recognised one by one (by their first bytes)."""
+    from medcnn.registry import image_readers
+
+    by_suffix = {}
+    readers = []
+    for path in paths:
+        suffix = os.path.splitext(path)[1].lower().lstrip(".")
+        if suffix not in by_suffix:
+            by_suffix[suffix] = suffix if suffix in image_readers else None
+        readers.append(by_suffix[suffix] or reader_for(path))
+    return readers
+
+
 def _sampled(class_streams, groups, sampling, shuffle_seed):
     """A class-balanced epoch over ``groups`` (indices per class), drawn from the
     endless per-class streams ``class_streams(group, seed)``."""
@@ -166,7 +181,7 @@ class PathImages:
     def __init__(self, paths, reader_params=None, channels=None):
         self.paths = np.asarray([str(os.fspath(p)) for p in paths])
         self.reader_params = dict(reader_params or {})
-        self.readers = [reader_for(p) for p in self.paths]
+        self.readers = _readers(self.paths)
         self.channels = channels
         self.size = None
         self.resize_mode = "resize"
@@ -202,16 +217,18 @@ class PathImages:
 
     # -- the tf.data pipeline
     def _slices(self, indices, targets=()):
+        """``(dataset of (path, index, native) keys and targets, whether every file is native)``."""
         import tensorflow as tf
 
         indices = np.asarray(indices, dtype=np.int64)
         native = np.array([self.readers[i] in NATIVE_READERS and not self.reader_params.get(self.readers[i])
                            for i in indices], dtype=bool)
         keys = (self.paths[indices], indices, native)
-        return tf.data.Dataset.from_tensor_slices((keys, *[t[indices] for t in targets]))
+        return tf.data.Dataset.from_tensor_slices((keys, *[t[indices] for t in targets])), bool(native.all())
 
-    def _load(self, key, *targets):
-        """Read one file (native decoding where possible) and bring it to the input size."""
+    def _load(self, key, *targets, all_native=False):
+        """Read one file (native decoding where possible) and bring it to the input size;
+        ``all_native`` leaves the Python reader out of the graph when no file needs it."""
         import tensorflow as tf
 
         path, index, is_native = key
@@ -224,7 +241,7 @@ class PathImages:
         def read_python():
             return tf.numpy_function(lambda i: self._read(int(i), channels), [index], tf.float32)
 
-        image = tf.cond(is_native, read_native, read_python)
+        image = read_native() if all_native else tf.cond(is_native, read_native, read_python)
         image.set_shape([None, None, channels])
         same = tf.reduce_all(tf.equal(tf.shape(image)[:2], size))
         image = tf.cond(same, lambda: image, lambda: _resize_op(image[tf.newaxis], size, mode)[0])
@@ -234,10 +251,11 @@ class PathImages:
     def _decoded(self, indices, targets=(), shuffle_seed=None, shuffle=False):
         import tensorflow as tf
 
-        ds = self._slices(indices, targets)
+        ds, all_native = self._slices(indices, targets)
         if shuffle:  # shuffle the file names (cheap), then decode in that order
             ds = ds.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
-        return ds.map(self._load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds.map(functools.partial(self._load, all_native=all_native),
+                      num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
     def channel_stats(self, indices, seed=None):
         """Per-channel mean and variance over (a random sample of at most STATS_IMAGES) images."""
