@@ -31,8 +31,10 @@ Prints one comparable line per measure:
   most 2,048 images). Informational, no target.
 - ``keras_predict``: prediction images per second on the Valid files (Train when
   there is no Valid folder), medcnn ``predict_proba`` on the paths against Keras
-  ``image_dataset_from_directory`` + ``model.predict``; best of three calls each,
-  loading the files included on both sides; ratio medcnn / Keras (target >= 1.0).
+  ``image_dataset_from_directory`` + ``model.predict``; best of five calls each
+  (``--repeats``), loading the files included on both sides; ratio medcnn / Keras
+  (target >= 1.0). On 2 cores single calls of either side are bimodal (decoding
+  sometimes runs on one thread and a call takes twice as long), hence best-of.
 
 Order: fits run in the order Keras, medcnn, medcnn, Keras (``--rounds 2``, the
 default), so that warm-up and a steady drift of the machine's speed (heat, other
@@ -229,7 +231,7 @@ def main(argv=None):
     parser.add_argument("--n", type=int, help="training images (default: all; 640 with --quick)")
     parser.add_argument("--rounds", type=int,
                         help="fits per side, in the order K M M K K M ... (default 2)")
-    parser.add_argument("--repeats", type=int, default=3, help="prediction calls per side (best is kept)")
+    parser.add_argument("--repeats", type=int, default=5, help="prediction calls per side (best is kept)")
     parser.add_argument("--cache", help="CNNClassifier cache parameter (e.g. memory); default: none")
     args = parser.parse_args(argv)
     epochs = args.epochs or (3 if args.quick else 5)
