@@ -12,22 +12,24 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import ImageInputMixin
+from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
+                           restore_training_state, resume_recorder)
 from ._distribute import check_batch_shares, make_strategy, replicas, single_device, strategy_scope
 from ._imbalance import make_loss
 from ._lr_find import LRFinderMixin
 from ._networks import feature_network, pooled
-from ._params import (check_classifier_params, check_tta, checkpoint_callbacks, encode_targets,
-                      make_optimizer, new_run_dir, require_tensorboard)
+from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
 from ._persistence import ModelStateMixin, save_estimator
-from ._training import (build_augmenters, fresh_keras_state, mixes_labels, resolve_architecture, seeded,
-                        set_trainable)
+from ._prediction import ClassifierPredictionMixin
+from ._training import build_augmenters, fresh_keras_state, resolve_architecture, seeded, set_trainable
 
 __all__ = ["CNNClassifier"]
 
 _FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_")
 
 
-class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin, BaseEstimator):
+class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin,
+                    BaseEstimator):
     """Convolutional neural network classifier for medical images.
 
     The network is ``standardise -> architecture -> [global average pooling] ->
@@ -145,8 +147,15 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         Folder where the network is saved (Keras ``.keras`` files, loadable with
         ``keras.saving.load_model``) after every epoch, as ``epoch-001.keras``...,
         and as ``best.keras`` at the epoch with the lowest monitored loss
-        (``val_loss`` if ``validation_fraction > 0``, else ``loss``). A new fit
-        overwrites the files of the same names.
+        (``val_loss`` if ``validation_fraction > 0``, else ``loss``), and the state
+        needed to resume (``resume.npz``: weights, optimizer variables, epoch, history).
+        A fit that is interrupted (error, ``KeyboardInterrupt``, killed process) can be
+        resumed: a later ``fit`` with the same parameters and data and the same
+        ``checkpoint_dir`` continues after the last completed epoch instead of starting
+        again. The resumed epochs see the batches in another order than an
+        uninterrupted fit would, so the result is close to, not bit-identical with, an
+        uninterrupted fit. A fit that completes deletes ``resume.npz``; a fit with other
+        parameters or data warns and starts afresh. See :doc:`/reliability`.
     distribute : None, "mirrored" or "multiworker", default=None
         Data-parallel training with ``tf.distribute``. ``"mirrored"``: one replica of
         the network on every GPU of the machine (``MirroredStrategy``), or on every
@@ -278,26 +287,42 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
             The fitted estimator.
         """
         with self._prepared(X, y, sample_weight) as run:
+            fingerprint = resume = None
+            if self.checkpoint_dir is not None:
+                fingerprint = fit_fingerprint(self.get_params(deep=False), X, y, sample_weight)
+                resume = load_resume_state(self.checkpoint_dir, fingerprint)
             has_validation = run.valid_ds is not None
+            monitor = "val_loss" if has_validation else "loss"
             log_dir = None
             if self.log_dir is not None:
                 require_tensorboard(self.log_dir)
                 log_dir = new_run_dir(self.log_dir)
+            history = {key: list(values) for key, values in resume.history.items()} if resume else {}
             # one pair of checkpoint callbacks for all phases: best.keras is the best of the fit
-            checkpoints = checkpoint_callbacks(self.checkpoint_dir, "val_loss" if has_validation else "loss")
-            history, done = {}, 0
+            checkpoints = checkpoint_callbacks(self.checkpoint_dir, monitor, min(history.get(monitor, [np.inf])))
+            done = 0
             for phase, (learning_rate, epochs) in enumerate(run.phases):
                 if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
                     set_trainable(run.model, None)
                 if phase or self.lr_schedule not in (None, "constant"):
                     # trainable flags and a schedule over this phase's steps take effect on compile
                     self._compile(run.model, learning_rate, run.steps_per_epoch * epochs)
-                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=done,
+                start = done
+                if resume is not None:
+                    if phase < resume.phase:  # finished before the interruption
+                        continue
+                    done, start = resume.phase_start, resume.epochs_done
+                    self._restore(run.model, resume)
+                    resume = None
+                recorder = ([] if fingerprint is None else
+                            [resume_recorder(self.checkpoint_dir, fingerprint, history, phase, done)])
+                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=start,
                                        epochs=done + epochs, verbose=self.verbose, shuffle=False,
-                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints))
+                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints + recorder))
                 for key, values in result.history.items():
                     history.setdefault(key, []).extend(float(v) for v in values)
-                done += len(result.history.get("loss", []))
+                done = start + len(result.history.get("loss", []))
+        clear_resume_state(self.checkpoint_dir)
 
         self.model_ = single_device(run.model)  # predicts on one device, like a loaded model
         self.classes_ = run.classes
@@ -307,6 +332,17 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
         self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
         self.input_shape_ = tuple(int(s) for s in run.input_shape)
         return self
+
+    def _restore(self, model, state):
+        """Continue from the resume state of an interrupted fit."""
+        try:
+            restore_training_state(model, state)
+        except ValueError as exc:
+            raise ValueError(
+                f"checkpoint_dir={self.checkpoint_dir!r} holds the state of an interrupted fit with these "
+                f"parameters and data, but {exc} (has the architecture's code changed?). Delete its "
+                "resume.npz to start afresh."
+            ) from None
 
     @contextlib.contextmanager
     def _prepared(self, X, y, sample_weight):
@@ -387,70 +423,6 @@ class CNNClassifier(ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierM
                 monitor="val_loss" if has_validation else "loss", patience=int(self.early_stopping),
                 restore_best_weights=True))
         return callbacks
-
-    # ---------------------------------------------------------------- predict
-    def predict_proba(self, X, tta=None):
-        """Class probabilities, columns ordered as ``classes_``.
-
-        Parameters
-        ----------
-        X : array-like or sequence of paths
-            Same forms as in ``fit``.
-        tta : int, optional
-            Number of test-time views to average (the image and ``tta - 1``
-            augmented copies); overrides the ``tta`` parameter for this call.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Probability of each class for each sample; rows sum to 1.
-
-        Examples
-        --------
-        >>> from medcnn import CNNClassifier
-        >>> from medcnn.datasets import make_histology
-        >>> X, y = make_histology(60, image_size=28, random_state=0)
-        >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
-        >>> clf.predict_proba(X[:3], tta=4).shape
-        (3, 2)
-        """
-        views = check_tta(self.tta if tta is None else tta, "tta" if tta is None else "predict_proba tta")
-        source = self._fitted_source(X)
-        with source.naming_errors():
-            proba = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
-                                        verbose=0).astype(np.float64)
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max - 1000 * views)
-            for view in range(1, views):
-                layers = self._tta_augmenters(int(seed) + 1000 * view)
-                batches = source.dataset(np.arange(len(source)), batch_size=self.batch_size,
-                                         augmenters=layers, shuffle_seed=int(seed) + view)
-                proba += self.model_.predict(batches, verbose=0)
-        # float32 softmax rows sum to 1 only to ~1e-7: renormalise in float64
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def _tta_augmenters(self, seed):
-        """Layers of one test-time view (label-mixing augmenters are left out)."""
-        augment = self.tta_augment
-        if augment is None:
-            augment = ["flip", "rotate90"] if self.augment is None else self.augment
-        layers = build_augmenters(augment, seed, channels=self.input_shape_[-1])
-        return [layer for layer in layers if not mixes_labels(layer)]
-
-    def predict(self, X):
-        """Predicted class labels (the most probable class).
-
-        Parameters
-        ----------
-        X : array-like or sequence of paths
-            Same forms as in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predicted label of each sample, taken from ``classes_``.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
 
     # ------------------------------------------------------------ persistence
     def save(self, path):

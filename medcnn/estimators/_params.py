@@ -20,7 +20,7 @@ from ._inputs import RESIZE_MODES
 from ._training import TRANSFER_MODES
 
 __all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer",
-           "require_tensorboard", "new_run_dir", "checkpoint_callbacks"]
+           "require_tensorboard", "new_run_dir"]
 
 
 def _is_int(value, minimum):
@@ -182,19 +182,3 @@ def new_run_dir(log_dir):
             continue
         return path
     raise RuntimeError(f"No free run folder name in {log_dir!r} for {stamp}; clean up the folder.")
-
-
-def checkpoint_callbacks(checkpoint_dir, monitor):
-    """ModelCheckpoint callbacks writing ``epoch-NNN.keras`` after every epoch and
-    ``best.keras`` whenever ``monitor`` reaches a new minimum, in ``checkpoint_dir``."""
-    import keras
-
-    if checkpoint_dir is None:
-        return []
-    checkpoint_dir = os.fspath(checkpoint_dir)
-    os.makedirs(checkpoint_dir, exist_ok=True)
-    return [
-        keras.callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, "epoch-{epoch:03d}.keras")),
-        keras.callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, "best.keras"), monitor=monitor,
-                                        mode="min", save_best_only=True),
-    ]

@@ -98,7 +98,7 @@ def _finish(ds, batch_size, augmenters, shuffle_seed):
 
 def _readers(paths):
     """Reader name of each path: looked up once per suffix; files whose suffix names no
-    reader are recognised one by one (by their first bytes)."""
+    reader are recognised one by one (by their first bytes), None where that fails."""
     from medcnn.registry import image_readers
 
     by_suffix = {}
@@ -107,7 +107,13 @@ def _readers(paths):
         suffix = os.path.splitext(path)[1].lower().lstrip(".")
         if suffix not in by_suffix:
             by_suffix[suffix] = suffix if suffix in image_readers else None
-        readers.append(by_suffix[suffix] or reader_for(path))
+        reader = by_suffix[suffix]
+        if reader is None:
+            try:
+                reader = reader_for(path)
+            except ImageReadError:  # missing, or no reader: reading it raises, naming the file
+                reader = None
+        readers.append(reader)
     return readers
 
 
@@ -312,6 +318,26 @@ class PathImages:
 
     def model_input(self, batch_size):
         return self.dataset(np.arange(len(self)), batch_size=batch_size)
+
+    def readable(self):
+        """``(indices of the files that decode, {index: reason} of those that do not)``,
+        from one decoding pass that leaves failing files out."""
+        indices = np.arange(len(self))
+        decoded = self._decoded(indices, (indices,)).map(lambda image, index: index).ignore_errors()
+        good = np.fromiter(decoded.as_numpy_iterator(), dtype=np.int64)
+        reasons = {}
+        for i in np.setdiff1d(indices, good):
+            try:
+                self._read(int(i), self.channels)
+                reasons[int(i)] = f"{self.paths[i]!r}: TensorFlow could not decode it"
+            except ImageReadError as exc:
+                reasons[int(i)] = str(exc)
+        return good, reasons
+
+    def subset(self, indices):
+        """A source of the files at ``indices``, prepared like this one."""
+        part = PathImages(self.paths[np.asarray(indices)], self.reader_params, self.channels)
+        return part.prepare(self.size, self.resize_mode)
 
     @contextlib.contextmanager
     def naming_errors(self, indices=None):
