@@ -12,6 +12,7 @@ __all__ = [
     "DuplicateNameError",
     "ImageReadError",
     "ModelFileError",
+    "InconsistentVersionWarning",
     "PluginLoadWarning",
     "SkippedFilesWarning",
     "WeightsUnavailableError",
@@ -43,6 +44,40 @@ class ImageReadError(MedCNNError, ValueError):
 
 class ModelFileError(MedCNNError, ValueError):
     """A file given to :func:`medcnn.load_model` is not a medcnn model."""
+
+
+class InconsistentVersionWarning(UserWarning):
+    """An estimator is unpickled with another medcnn version than the one that pickled it.
+
+    Like scikit-learn's warning of the same name: pickles are not portable between
+    versions. Refit the estimator, or move fitted models between versions with
+    ``save()`` and :func:`medcnn.load_model`.
+
+    Parameters
+    ----------
+    estimator_name : str
+        Class of the unpickled estimator.
+    original_version : str or None
+        medcnn version that pickled it (None when the pickle does not record it).
+    current_version : str
+        The medcnn version unpickling it.
+    """
+
+    def __init__(self, estimator_name=None, original_version=None, current_version=None):
+        super().__init__(estimator_name, original_version, current_version)
+        self.estimator_name = estimator_name
+        self.original_version = original_version
+        self.current_version = current_version
+
+    def __str__(self):
+        written = (f"medcnn version {self.original_version}" if self.original_version
+                   else "an unknown medcnn version (older pickles do not record it)")
+        return (
+            f"Unpickling {self.estimator_name} written by {written} with medcnn version "
+            f"{self.current_version}: this may fail or give invalid results. Refit the estimator "
+            "with this version; to move fitted models between versions, write them with save() "
+            "and read them with medcnn.load_model()."
+        )
 
 
 class PluginLoadWarning(UserWarning):

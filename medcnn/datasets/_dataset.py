@@ -46,7 +46,7 @@ def inspect_image(path) -> tuple[tuple[int, int], str]:
     ((1, 50), 'RGB')
     """
     from ._images import read_image, reader_for
-    from ._readers import PILLOW_SUFFIXES
+    from ._readers import _BOMB_HINT, PILLOW_SUFFIXES, _check_pixels
 
     path = str(os.fspath(path))
     if reader_for(path) in PILLOW_SUFFIXES:
@@ -54,9 +54,14 @@ def inspect_image(path) -> tuple[tuple[int, int], str]:
 
         try:
             with Image.open(path) as image:
+                _check_pixels(path, image.size)  # before Pillow's own, less helpful, bomb check
                 image.verify()  # checks the data without decoding every pixel
             with Image.open(path) as image:
                 return (image.height, image.width), image.mode
+        except ImageReadError:
+            raise
+        except Image.DecompressionBombError as exc:  # over twice the limit: refused by Image.open
+            raise ImageReadError(f"Image file {path!r}: {exc} {_BOMB_HINT}") from None
         except Exception as exc:
             raise ImageReadError(f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}") from exc
     array = read_image(path)

@@ -3,10 +3,11 @@
 Policy for problem files (``on_error``): with ``"raise"`` (default) the first
 problem raises an error naming the file and the fix; with ``"skip"`` problem files
 are left out and ONE :class:`~medcnn.exceptions.SkippedFilesWarning` counts them and
-names them. Problems are: zero-byte files, files that do not read (only checked with
-``verify=True``, which opens every file), manifest rows whose file is missing, and
-class folders without images. Files whose suffix no image reader handles are always
-left out with a warning that counts them; hidden files (``.DS_Store``) are ignored.
+names them. Problems are: zero-byte files, files that do not read or claim more pixels
+than ``PIL.Image.MAX_IMAGE_PIXELS`` (only checked with ``verify=True``, which opens
+every file), manifest rows whose file is missing, and class folders without images.
+Files whose suffix no image reader handles are always left out with a warning that
+counts them; hidden files (``.DS_Store``) are ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from medcnn.exceptions import ImageReadError, SkippedFilesWarning
 from medcnn.hookspecs import hookimpl
 
 from ._dataset import ImageDataset, inspect_image
+from ._images import read_image
+from ._readers import _check_pixels
 
 __all__ = ["ErrorPolicy", "load", "load_directory", "load_idc", "load_csv", "load_arrays", "guess_loader",
            "IDC_PATIENT_PATTERN"]
@@ -30,6 +33,9 @@ __all__ = ["ErrorPolicy", "load", "load_directory", "load_idc", "load_csv", "loa
 #: Patient ID in the IDC file names: ``<patient>_idx5_x<X>_y<Y>_class<C>.png``.
 IDC_PATIENT_PATTERN = r"^(\d+)_idx5_"
 ON_ERROR = ("raise", "skip")
+#: Formats whose data Pillow's verify() does not check (a truncated JPEG passes it):
+#: ``verify=True`` decodes these files whole.
+_DATA_UNVERIFIED = (".jpg", ".jpeg")
 _LISTED = 10
 
 
@@ -92,7 +98,10 @@ def _check_file(path: Path, problems: ErrorPolicy, verify: bool) -> bool:
         return False
     if verify:
         try:
-            inspect_image(path)
+            (height, width), _ = inspect_image(path)
+            _check_pixels(str(path), (width, height))  # decompression bombs
+            if path.suffix.lower() in _DATA_UNVERIFIED:
+                read_image(path)
         except ImageReadError as exc:
             problems(str(path), str(exc), ImageReadError)
             return False

@@ -10,15 +10,22 @@ network's channel count (see :func:`medcnn.datasets.to_channels`).
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
 from medcnn.exceptions import ImageReadError
 from medcnn.hookspecs import hookimpl
 
-__all__ = ["read_with_pillow", "PILLOW_SUFFIXES"]
+__all__ = ["read_with_pillow", "max_image_pixels", "PILLOW_SUFFIXES"]
 
 PILLOW_SUFFIXES = ("png", "jpg", "jpeg", "bmp", "tif", "tiff")
+
+_BOMB_HINT = (
+    "refused as a possible decompression bomb (a small file that would decode to gigabytes). "
+    "If the image is genuine, downscale or tile it, or raise PIL.Image.MAX_IMAGE_PIXELS "
+    "(None turns the limit off)."
+)
 
 _GRAY_MODES = {"1": "L", "L": None, "I;16": None, "I;16B": None, "I;16L": None, "I": None, "F": None}
 
@@ -40,7 +47,9 @@ def read_with_pillow(path) -> np.ndarray:
     Raises
     ------
     ImageReadError
-        If the file is missing, is not an image, or is truncated; the message names it.
+        If the file is missing, is not an image, is truncated, or claims more pixels than
+        :func:`max_image_pixels` (checked from the header, before decoding); the
+        message names the file.
 
     Examples
     --------
@@ -56,8 +65,17 @@ def read_with_pillow(path) -> np.ndarray:
     path = str(os.fspath(path))
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image.size)
             image.load()
             return _to_array(image)
+    except ImageReadError:
+        raise
+    except Image.DecompressionBombError as exc:  # raised by open() itself above twice the limit
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise ImageReadError(
+            f"Image file {path!r} is {found.group(1) + ' pixels' if found else 'too large'}, above the "
+            f"limit of {max_image_pixels()} pixels (PIL.Image.MAX_IMAGE_PIXELS): {_BOMB_HINT}"
+        ) from None
     except FileNotFoundError:
         raise ImageReadError(f"Image file not found: {path!r}. Check the path.") from None
     except IsADirectoryError:
@@ -67,6 +85,40 @@ def read_with_pillow(path) -> np.ndarray:
             f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}. The file is empty, "
             "truncated or not a PNG/JPEG/BMP/TIFF image; replace or remove it."
         ) from exc
+
+
+def max_image_pixels():
+    """The largest image (width x height, in pixels) that medcnn decodes.
+
+    It is Pillow's ``PIL.Image.MAX_IMAGE_PIXELS`` (about 89 million by default),
+    read at each call so that raising it (or setting it to None, no limit) applies
+    to the Pillow readers and to the native TensorFlow decoding of the estimators alike.
+
+    Returns
+    -------
+    int or None
+        The limit, or None when there is none.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> max_image_pixels() == Image.MAX_IMAGE_PIXELS
+    True
+    """
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    return None if limit is None else int(limit)
+
+
+def _check_pixels(path, size):
+    limit = max_image_pixels()
+    width, height = size
+    if limit is not None and width * height > limit:
+        raise ImageReadError(
+            f"Image file {path!r} is {width}x{height} = {width * height} pixels, above the limit "
+            f"of {limit} pixels (PIL.Image.MAX_IMAGE_PIXELS): {_BOMB_HINT}"
+        )
 
 
 def _to_array(image) -> np.ndarray:

@@ -17,12 +17,16 @@ import zipfile
 
 import numpy as np
 
-from medcnn.exceptions import ModelFileError
+from medcnn.exceptions import InconsistentVersionWarning, ModelFileError
 
 __all__ = ["ModelStateMixin", "save_estimator", "load_model", "model_to_bytes", "model_from_bytes"]
 
 META_MEMBER = "medcnn.json"
 FORMAT_VERSION = 1
+#: Key of the medcnn version in the pickled state of an estimator.
+VERSION_KEY = "_medcnn_version"
+_REFIT = ("Refit the estimator with this medcnn version; to move fitted models between "
+          "versions, write them with save() and read them with medcnn.load_model().")
 
 
 def _json_value(value):
@@ -67,18 +71,54 @@ def model_from_bytes(data: bytes, safe_mode: bool = True):
 
 class ModelStateMixin:
     """Pickling of estimators holding a Keras network in ``model_``: the network
-    travels as the bytes of a ``.keras`` archive, loaded back with safe_mode on."""
+    travels as the bytes of a ``.keras`` archive, loaded back with safe_mode on.
+
+    The pickled state records the medcnn version (``_medcnn_version``); unpickling a
+    state written by another version warns with
+    :class:`~medcnn.exceptions.InconsistentVersionWarning`, and a state whose network
+    cannot be restored raises :class:`~medcnn.exceptions.ModelFileError`.
+    """
 
     def __getstate__(self):
+        from medcnn import __version__
+
         state = dict(super().__getstate__())
         if state.get("model_") is not None:
             state["model_"] = model_to_bytes(state["model_"])
+        state[VERSION_KEY] = __version__
         return state
 
     def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            state["model_"] = model_from_bytes(state["model_"])
+        from medcnn import __version__
+
+        state = dict(state)
+        name = type(self).__name__
+        written_by = state.pop(VERSION_KEY, None)
+        if written_by != __version__:
+            warnings.warn(InconsistentVersionWarning(estimator_name=name, original_version=written_by,
+                                                     current_version=__version__), stacklevel=2)
+        model = state.get("model_")
+        if model is not None and not isinstance(model, bytes) and not _is_keras_model(model):
+            raise ModelFileError(
+                f"Cannot restore the pickled {name} (written by medcnn "
+                f"{written_by or 'of an unknown version'}): its network 'model_' is a "
+                f"{type(model).__name__}, not the bytes of a .keras archive. {_REFIT}"
+            )
+        if isinstance(model, bytes):
+            try:
+                state["model_"] = model_from_bytes(model)
+            except Exception as exc:
+                raise ModelFileError(
+                    f"Cannot restore the network of the pickled {name} (written by medcnn "
+                    f"{written_by or 'of an unknown version'}): {type(exc).__name__}: {exc}. {_REFIT}"
+                ) from exc
         super().__setstate__(state)
+
+
+def _is_keras_model(value) -> bool:
+    import keras
+
+    return isinstance(value, keras.Model)
 
 
 def save_estimator(estimator, path, fitted_attributes) -> None:
@@ -127,6 +167,34 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _read_meta(path) -> dict:
+    """The medcnn metadata of the archive ``path``; ModelFileError naming it when absent."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if META_MEMBER not in names:
+                if "config.json" not in names:
+                    raise ModelFileError(
+                        f"{path!r} is a zip file but not a .keras model archive (no config.json; "
+                        f"members: {names[:5]}). Give a file written by CNNClassifier.save()."
+                    )
+                raise ModelFileError(
+                    f"{path!r} is a Keras archive without medcnn metadata. Load plain Keras "
+                    "models with keras.saving.load_model(), or pass them as a callable architecture."
+                )
+            meta = json.loads(archive.read(META_MEMBER))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(
+            f"{path!r} is a damaged .keras archive: its medcnn metadata cannot be read "
+            f"({type(exc).__name__}: {exc}). Write it again with CNNClassifier.save()."
+        ) from exc
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path!r} holds invalid medcnn metadata; write it again with CNNClassifier.save().")
+    return meta
+
+
 def load_model(path, safe_mode: bool = True):
     """Load an estimator written by ``CNNClassifier.save``.
 
@@ -168,28 +236,29 @@ def load_model(path, safe_mode: bool = True):
     get_plugin_manager()  # plugins may register the custom Keras layers the file needs
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise ModelFileError(f"Model file not found: {path!r}.")
+        raise ModelFileError(f"Model file not found: {path!r}. Check the path.")
     if not zipfile.is_zipfile(path):
         raise ModelFileError(
             f"{path!r} is not a .keras model archive (not a zip file). Give a file written "
             "by CNNClassifier.save()."
         )
-    with zipfile.ZipFile(path) as archive:
-        if META_MEMBER not in archive.namelist():
-            raise ModelFileError(
-                f"{path!r} is a Keras archive without medcnn metadata. Load plain Keras "
-                "models with keras.saving.load_model(), or pass them as a callable architecture."
-            )
-        meta = json.loads(archive.read(META_MEMBER))
+    meta = _read_meta(path)
     if meta.get("format_version", 0) > FORMAT_VERSION or meta.get("estimator") != "CNNClassifier":
         raise ModelFileError(
             f"{path!r} was written by a newer medcnn or holds a {meta.get('estimator')!r} "
             f"(format {meta.get('format_version')}); upgrade medcnn to load it."
         )
-    estimator = CNNClassifier(**meta["params"])
-    estimator.classes_ = _decode_array(meta["classes_"])
-    for key, value in meta["fitted"].items():
-        setattr(estimator, key, tuple(value) if key.endswith("shape_") else value)
+    try:
+        estimator = CNNClassifier(**meta["params"])
+        estimator.classes_ = _decode_array(meta["classes_"])
+        for key, value in meta["fitted"].items():
+            setattr(estimator, key, tuple(value) if key.endswith("shape_") else value)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(
+            f"{path!r} holds medcnn metadata this version cannot restore ({type(exc).__name__}: "
+            f"{exc}); it was written by another medcnn version or damaged. Write it again with "
+            "CNNClassifier.save()."
+        ) from exc
     try:
         estimator.model_ = keras.saving.load_model(path, safe_mode=safe_mode)
     except Exception as exc:

@@ -241,8 +241,40 @@ class PathImages:
         channels, size, mode = self.channels, self.size, self.resize_mode
 
         def read_native():
-            return tf.io.decode_image(tf.io.read_file(path), channels=channels, dtype=tf.float32,
-                                      expand_animations=False)
+            from medcnn.datasets._readers import max_image_pixels
+
+            # (height, width, components) from the PNG IHDR chunk or the JPEG frame header
+            # (components 0 for PNG, zeros for other formats): a few scalar ops, no decoding.
+            data = tf.io.read_file(path)
+            padded = tf.strings.join([tf.strings.substr(data, 0, 24), b"\0" * 24])
+            head = tf.cast(tf.io.decode_raw(padded, tf.uint8)[:24], tf.float64)
+            word = tf.constant([2.0 ** 24, 2.0 ** 16, 2.0 ** 8, 1.0], tf.float64)
+            is_png = tf.reduce_all(tf.equal(head[:16], list(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")))
+            is_jpeg = tf.reduce_all(tf.equal(head[:2], [255.0, 216.0]))
+
+            def png_shape():
+                return tf.stack([tf.reduce_sum(head[20:24] * word), tf.reduce_sum(head[16:20] * word), 0.0])
+
+            def jpeg_shape():
+                return tf.cast(tf.image.extract_jpeg_shape(data), tf.float64)
+
+            shape = tf.cond(is_png, png_shape, lambda: tf.cond(is_jpeg, jpeg_shape, lambda: tf.zeros([3], tf.float64)))
+            limit = max_image_pixels()
+            if limit is not None:  # refuse decompression bombs before decoding allocates them
+                check = tf.debugging.Assert(shape[0] * shape[1] <= float(limit), [
+                    path, "claims", shape[0] * shape[1], (
+                        f"pixels, above the limit of {limit} (PIL.Image.MAX_IMAGE_PIXELS): refused as a "
+                        "possible decompression bomb; downscale or tile it, or raise the limit")])
+                with tf.control_dependencies([check]):
+                    data = tf.identity(data)
+
+            def decode(wanted):
+                return tf.io.decode_image(data, channels=wanted, dtype=tf.float32, expand_animations=False)
+
+            if channels != 1:
+                return decode(channels)
+            # TensorFlow cannot decode a CMYK JPEG to one channel: decode it to RGB, then take the luma
+            return tf.cond(tf.equal(shape[2], 4.0), lambda: tf.image.rgb_to_grayscale(decode(3)), lambda: decode(1))
 
         def read_python():
             return tf.numpy_function(lambda i: self._read(int(i), channels), [index], tf.float32)

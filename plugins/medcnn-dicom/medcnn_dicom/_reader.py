@@ -340,7 +340,8 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
         kind = f" ({getattr(sop_class, 'name', sop_class)})" if sop_class else ""
         raise ImageReadError(
             f"DICOM file {path!r}{kind} has no pixel data (no PixelData element): it is not "
-            "an image. Remove it from the images to read."
+            "an image (a report, structure set...), or the file is cut off before its pixel "
+            "data. Remove it from the images to read, or replace it with a complete copy."
         )
     n_frames = _number_of_frames(ds, path)
     if frame >= n_frames:
