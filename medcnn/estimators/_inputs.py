@@ -12,7 +12,9 @@ X may be
   them has colour, else 1.
 
 Scaling rule: uint8 images are divided by 255 and uint16 images by 65535; other
-dtypes are used as given. The network's first layer then standardises each
+numeric dtypes (other integer widths, bool as 0/1, float16/32/64, object arrays of
+numbers) are used as given. Values must be finite and within the float32 range;
+images need at least one pixel and one channel. The network's first layer then standardises each
 channel with statistics learned in ``fit``.
 
 Size rule: every image is brought to the network's input size (``image_size``,
@@ -66,14 +68,111 @@ def scaled_float(images: np.ndarray) -> np.ndarray:
     return images / np.float32(scale) if scale else images
 
 
-def _check_array_images(X, estimator_name):
-    X = check_array(X, allow_nd=True, dtype="numeric", ensure_all_finite=True,
-                    ensure_min_samples=1, ensure_2d=True, input_name="X")
-    if X.ndim > 4:
+_FORMS = ("images (n, h, w) or (n, h, w, c), flattened images (n, features) or a 1-D sequence "
+          "of file paths (str or os.PathLike)")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _low_ndim_error(X, array, estimator_name):
+    """ValueError for a 0-D or 1-D X that is not a sequence of file paths."""
+    if array.ndim == 1 and len(array) == 0:
+        return ValueError(f"X is empty: found array with 0 sample(s) (shape {array.shape}); "
+                          f"{estimator_name} needs at least one image.")
+    if array.ndim == 1:
+        items = list(X) if isinstance(X, (list, tuple)) else list(array)
+        is_path = [isinstance(item, (str, os.PathLike)) for item in items]
+        if any(is_path) and not all(is_path):
+            other = is_path.index(False)
+            return ValueError(
+                f"X mixes file paths and other values: X[{other}] is {items[other]!r} "
+                f"({type(items[other]).__name__}); give only file paths (str or os.PathLike), or an "
+                "image array.")
+        if array.dtype == object and any(np.ndim(item) >= 1 for item in array):
+            return ValueError(
+                f"X is a 1-D sequence of {len(array)} arrays; stack images of one shape into an "
+                "array (n, h, w[, c]) (resize them first), or pass their file paths.")
+    got = "scalar" if array.ndim == 0 else "1D"
+    shown = repr(array.item()) if array.ndim == 0 else f"shape {array.shape}"
+    return ValueError(
+        f"Expected 2D array or more, got {got} array instead (X: {shown}); {estimator_name} expects "
+        f"{_FORMS}. Reshape your data: X[np.newaxis] for a single image, X.reshape(1, -1) for a "
+        "single flattened image.")
+
+
+def _check_dtype(array, estimator_name):
+    """ValueError for X of a non-numeric dtype: complex, text or non-numeric objects."""
+    kind = array.dtype.kind
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: X has dtype {array.dtype}; {estimator_name} "
+                         "needs real-valued images (e.g. np.abs(X) for magnitude images).")
+    if kind in "USV":
+        raise ValueError(f"X has dtype {array.dtype} (text or bytes); {estimator_name} needs numeric "
+                         "images: convert them (X.astype(np.float32)), or pass a 1-D sequence of "
+                         "file paths.")
+    if kind == "O":
+        try:
+            array.astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            item = next(item for item in array.flat if not _is_number(item))
+            message = (f"X has dtype object and holds {item!r} ({type(item).__name__}), which is not a "
+                       f"number ({exc}); {estimator_name} needs numeric images: give a numeric array "
+                       "(n, h, w[, c]), or a 1-D sequence of file paths.")
+            # scikit-learn's convention: TypeError for items that are neither string nor number
+            raise (ValueError if isinstance(item, (str, bytes)) else TypeError)(message) from None
+
+
+def _is_number(item):
+    try:
+        float(item)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _check_finite(X, estimator_name):
+    """ValueError naming the samples with NaN or infinite values, or values beyond float32."""
+    if X.dtype.kind != "f":
+        return
+    finite = np.isfinite(X).reshape(len(X), -1).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        what = "NaN" if np.isnan(X[bad]).any() else "infinity"
+        shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
         raise ValueError(
-            f"X has {X.ndim} dimensions (shape {X.shape}); {estimator_name} expects images "
-            "(n, h, w) or (n, h, w, c), flattened images (n, features) or a 1-D array of file paths."
-        )
+            f"Input X contains {what} in {len(bad)} of {len(X)} sample(s) (index {shown}); "
+            f"{estimator_name} needs finite pixel values: repair these images (e.g. "
+            "np.nan_to_num) or leave them out.")
+    if X.dtype.itemsize > 4 and X.size:
+        largest = float(np.abs(X).max())
+        if largest > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values up to {largest:.3g}, beyond the float32 range (+-3.4e38) that "
+                f"{estimator_name} computes in; rescale the images (e.g. to [0, 1]).")
+
+
+def _check_array_images(X, estimator_name):
+    if X is None:
+        raise ValueError(f"X is None; {estimator_name} expects {_FORMS}.")
+    if not hasattr(X, "toarray"):  # sparse matrices are refused by check_array
+        try:
+            array = np.asarray(X)
+        except ValueError:
+            raise ValueError(
+                "X holds images of different shapes; stack images of one shape into an "
+                "array (n, h, w[, c]) (resize them first), or pass their file paths.") from None
+        if array.ndim < 2:
+            raise _low_ndim_error(X, array, estimator_name)
+        if array.ndim > 4:
+            raise ValueError(
+                f"X has {array.ndim} dimensions (shape {array.shape}); {estimator_name} expects {_FORMS}. "
+                "Stack volumes or series into one image per sample, or squeeze axes of size 1.")
+        _check_dtype(array, estimator_name)
+        if len(array) == 0:
+            raise ValueError(f"X is empty: found array with 0 sample(s) (shape {array.shape}); "
+                             f"{estimator_name} needs at least one image.")
+    X = check_array(X, allow_nd=True, dtype="numeric", ensure_all_finite=False,
+                    ensure_min_samples=1, ensure_2d=True, input_name="X")
+    _check_finite(X, estimator_name)
     return X
 
 
@@ -91,7 +190,8 @@ def array_images(X, spec: ImageSpec | None, *, image_shape=None, estimator_name=
             if n_features != expected:
                 raise ValueError(
                     f"X has {n_features} features, but {estimator_name} is expecting "
-                    f"{expected} features as input (images of shape {spec.sample_shape})."
+                    f"{expected} features as input (images of shape {spec.sample_shape}); give "
+                    "rows of the size seen in fit, or images (n, h, w[, c]), which are resized."
                 )
             shape = spec.sample_shape
         elif image_shape is not None:
@@ -108,9 +208,13 @@ def array_images(X, spec: ImageSpec | None, *, image_shape=None, estimator_name=
         X = X.reshape((X.shape[0],) + shape)
     elif X.ndim == 3:
         X = X[..., np.newaxis]
+    if 0 in X.shape[1:]:
+        raise ValueError(f"X holds images of shape {X.shape[1:]}; images need at least one pixel "
+                         "and one channel.")
     if spec is not None and X.shape[-1] != spec.sample_shape[-1]:
         raise ValueError(
             f"X has {X.shape[-1]} channel(s) per image, but {estimator_name} was fitted on "
-            f"images with {spec.sample_shape[-1]}; give images with the same channels."
+            f"images with {spec.sample_shape[-1]}; give images with the same channels (convert "
+            f"each with medcnn.datasets.to_channels(image, {spec.sample_shape[-1]}))."
         )
     return scaled_float(X), X.shape[1:]

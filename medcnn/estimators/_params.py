@@ -85,15 +85,20 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     """
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
-    y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
+    y = np.asarray(y) if not hasattr(y, "shape") else y
+    if len(y.shape) == 2 and y.shape[1] > 1:
+        raise ValueError(f"y has shape {tuple(y.shape)}; {estimator_name} needs one label per sample, "
+                         "shape (n,): for one-hot labels pass y.argmax(axis=1).")
+    y = column_or_1d(y, warn=True)
     if len(y) != n_samples:
         raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} labels in y.")
+    _check_object_labels(y)
     check_classification_targets(y)
     encoder = LabelEncoder().fit(y)
     if len(encoder.classes_) < 2:
         raise ValueError(
-            f"y contains only one class ({encoder.classes_[0]!r}); a classifier needs at "
-            "least two classes to train."
+            f"y contains only one class ({encoder.classes_.tolist()[0]!r}); a classifier needs at "
+            "least two classes to train: give samples of two or more classes."
         )
     weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
     if class_weight is not None:
@@ -101,6 +106,30 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     y_encoded = encoder.transform(y).astype(np.int32)
     one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
     return encoder.classes_, y_encoded, one_hot, weights.astype(np.float32)
+
+
+def _check_object_labels(y):
+    """Raise ValueError naming the samples whose label is None or NaN, or mixed label types."""
+    if y.dtype.kind not in "fO":
+        return
+    if y.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(y))
+    else:
+        missing = np.flatnonzero([label is None or (isinstance(label, (float, np.floating)) and np.isnan(label))
+                                  for label in y])
+    if len(missing):
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        what = "None" if any(y[i] is None for i in missing) else "NaN"
+        raise ValueError(
+            f"Input y contains {what} (a missing label) in {len(missing)} of {len(y)} sample(s) "
+            f"(index {shown}); every sample needs a class label: leave those samples out of "
+            "X and y, or give them a class.")
+    if y.dtype.kind == "O":
+        texts = [isinstance(label, (str, bytes)) for label in y]
+        if any(texts) and not all(texts):
+            types = sorted({type(label).__name__ for label in y})
+            raise ValueError(f"y mixes labels of types {types}; give labels of one type "
+                             "(e.g. y.astype(str)).")
 
 
 #: Learning-rate schedules of CNNClassifier: None keeps the rate constant.
