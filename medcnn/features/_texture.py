@@ -162,7 +162,7 @@ class TextureFeatures(TransformerMixin, BaseEstimator):
     def _array_images(self, X, n_features=None):
         """Validated float32 images ``(n, h, w, c)`` of an array X."""
         spec = None
-        if n_features is not None and (X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim) == 2:
+        if n_features is not None and _ndim(X) == 2:
             shape = (1, n_features, 1)  # what array_images makes of the rows: check their length
             if self.image_shape is not None:
                 shape = tuple(int(s) for s in np.atleast_1d(self.image_shape))
@@ -307,3 +307,13 @@ class TextureFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"input_features has {len(input_features)} names, but "
                              f"{type(self).__name__} was fitted on {self.n_features_in_} features.")
         return np.asarray(self.feature_names_out_, dtype=object)
+
+
+def _ndim(X):
+    """Dimensions of X, or None when X is not a regular array (the shared checks report it)."""
+    if hasattr(X, "ndim"):
+        return X.ndim
+    try:
+        return np.asarray(X).ndim
+    except ValueError:
+        return None
