@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from types import SimpleNamespace
 
 import numpy as np
+
+from ._persistence import replace_atomically
 
 __all__ = ["checkpoint_callbacks", "fit_fingerprint", "load_resume_state", "resume_recorder",
            "restore_training_state", "clear_resume_state"]
@@ -89,20 +90,6 @@ def fit_fingerprint(params, X, y, sample_weight=None):
     for part in (X, y, sample_weight):
         key.update(b"|" if part is None else _data_bytes(part))
     return key.hexdigest()
-
-
-def _replace_atomically(path, write):
-    """Write a file through ``write(temporary path)``, then rename it into place."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".medcnn-", suffix=os.path.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def load_resume_state(checkpoint_dir, fingerprint):
@@ -190,6 +177,6 @@ def resume_recorder(checkpoint_dir, fingerprint, history, phase, phase_start):
                 with open(tmp, "wb") as f:
                     np.savez(f, **arrays)
 
-            _replace_atomically(path, write)
+            replace_atomically(path, write)
 
     return ResumeRecorder()

@@ -19,7 +19,8 @@ import numpy as np
 
 from medcnn.exceptions import InconsistentVersionWarning, ModelFileError
 
-__all__ = ["ModelStateMixin", "save_estimator", "load_model", "model_to_bytes", "model_from_bytes"]
+__all__ = ["ModelStateMixin", "save_estimator", "load_model", "model_to_bytes", "model_from_bytes",
+           "replace_atomically"]
 
 META_MEMBER = "medcnn.json"
 FORMAT_VERSION = 1
@@ -145,13 +146,22 @@ def save_estimator(estimator, path, fitted_attributes) -> None:
         # attributes added in later versions are missing on estimators loaded from older files
         "fitted": {k: getattr(estimator, k) for k in fitted_attributes if hasattr(estimator, k)},
     }
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".keras", prefix=".medcnn-", dir=folder)
-    os.close(fd)
-    try:
+    def write(tmp):
         estimator.model_.save(tmp)
         with zipfile.ZipFile(tmp, "a") as archive:
             archive.writestr(META_MEMBER, json.dumps(meta, default=_json_default))
+
+    replace_atomically(path, write)
+
+
+def replace_atomically(path, write):
+    """Write ``path`` through ``write(temporary path)`` in the same folder, then rename
+    the temporary file into place: a crash never leaves a half-written ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".medcnn-", suffix=os.path.splitext(path)[1], dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
