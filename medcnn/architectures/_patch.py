@@ -7,7 +7,7 @@ from ._common import check_input_shape
 __all__ = ["patch_cnn"]
 
 
-def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dropout=0.3):
+def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dropout=0.3, bn_momentum=0.9):
     """A compact batch-normalised CNN for small patches (the CNNClassifier default).
 
     Stage ``i`` has ``convs[i]`` blocks ``Conv2D(filters[i], 3x3, same) - BatchNorm -
@@ -26,6 +26,13 @@ def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dro
         Convolution blocks per stage; same length as ``filters``.
     dropout : float, default=0.3
         Dropout rate on the pooled features.
+    bn_momentum : float, default=0.9
+        Momentum of the batch normalisation's moving mean and variance, the
+        statistics used at prediction. With 0.9 they have settled (to within
+        ``0.9 ** 50``, 0.5%) after 50 training steps; with Keras' default 0.99 they
+        need about 500, which a small training set (36 images: one step per epoch)
+        does not get, and an under-trained moving average makes every prediction
+        fall on one class although the training batches are classified right.
 
     Returns
     -------
@@ -52,6 +59,8 @@ def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dro
         )
     if not 0 <= float(dropout) < 1:
         raise ValueError(f"patch_cnn: dropout={dropout!r} is not valid; give a rate in [0, 1).")
+    if not 0 <= float(bn_momentum) < 1:
+        raise ValueError(f"patch_cnn: bn_momentum={bn_momentum!r} is not valid; give a momentum in [0, 1).")
     check_input_shape(input_shape, 2 ** (len(filters) - 1), "patch_cnn")
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = inputs
@@ -59,7 +68,7 @@ def patch_cnn(input_shape, *, filters=(16, 32, 64, 128), convs=(1, 2, 2, 1), dro
         for block in range(1, count + 1):
             prefix = f"stage{stage}_conv{block}"
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=prefix)(x)
-            x = layers.BatchNormalization(name=prefix + "_bn")(x)
+            x = layers.BatchNormalization(momentum=float(bn_momentum), name=prefix + "_bn")(x)
             x = layers.Activation("relu", name=prefix + "_relu")(x)
         if stage < len(filters):
             x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
