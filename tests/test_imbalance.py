@@ -170,7 +170,7 @@ def test_each_imbalance_option_raises_balanced_accuracy_on_idc():
                             lr_schedule=None, augment=None, batch_size=32, random_state=0, **params)
         return balanced_accuracy_score(y_valid, clf.fit(X, y).predict(X_valid))
 
-    baseline = score()
+    baseline = score(class_weight=None)
     options = {"class_weight='balanced'": score(class_weight="balanced"),
                "sampling='oversample'": score(sampling="oversample"),
                "sampling='undersample'": score(sampling="undersample"),

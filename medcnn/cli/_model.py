@@ -28,7 +28,9 @@ def add_model_options(parser):
     default = CNNClassifier().get_params()  # the CLI's defaults are the estimator's
     group = parser.add_argument_group("model (CNNClassifier parameters)")
     group.add_argument("--architecture", default=default["architecture"], help="registered architecture name")
-    group.add_argument("--epochs", type=int, default=default["epochs"])
+    group.add_argument("--epochs", type=_epochs, default=default["epochs"],
+                       help="passes over the training data, or 'auto' (default): a budget that follows "
+                       "the number of training images")
     group.add_argument("--batch-size", type=int, default=default["batch_size"])
     group.add_argument("--learning-rate", type=float, default=default["learning_rate"])
     group.add_argument("--optimizer", default=default["optimizer"], help="Keras optimizer name")
@@ -38,7 +40,8 @@ def add_model_options(parser):
                        help="augmenter names or a preset (histology, radiograph); 'none' for no augmentation")
     group.add_argument("--tta", type=int, default=default["tta"],
                        help="test-time augmentation: views averaged per image")
-    group.add_argument("--class-weight", choices=("balanced",))
+    group.add_argument("--class-weight", choices=("balanced", "none"), default=default["class_weight"],
+                       help="'balanced' (default): classes weigh alike in the loss; 'none': every image alike")
     group.add_argument("--sampling", choices=("oversample", "undersample"))
     group.add_argument("--loss", choices=("cross_entropy", "focal"), default=default["loss"])
     group.add_argument("--validation-fraction", type=float, default=0.0)
@@ -47,6 +50,21 @@ def add_model_options(parser):
                        help="'auto' (memory when it fits in 1 GiB), 'memory' or a folder for decoded training images")
     group.add_argument("--random-state", type=int, default=0)
     group.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _epochs(text):
+    """``--epochs``: 'auto' or a positive integer."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{text!r} is not 'auto' or an integer >= 1")
+    return value
 
 
 def _classifier(args):
@@ -61,7 +79,8 @@ def _classifier(args):
     return CNNClassifier(architecture=args.architecture, epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate=args.learning_rate, optimizer=args.optimizer,
                          lr_schedule=args.lr_schedule, image_size=args.image_size, augment=augment,
-                         tta=args.tta, class_weight=args.class_weight, sampling=args.sampling,
+                         tta=args.tta,
+                         class_weight=None if args.class_weight == "none" else args.class_weight, sampling=args.sampling,
                          loss=args.loss, validation_fraction=args.validation_fraction,
                          early_stopping=args.early_stopping or False, cache=args.cache,
                          random_state=args.random_state, verbose=verbose)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from medcnn._defaults import DEFAULT_MAX_SIDE, default_input_size
 from medcnn.exceptions import ImageReadError
 
 __all__ = ["ImageDataset", "inspect_image"]
@@ -195,6 +196,8 @@ class ImageDataset:
                 text += f", {len(sizes) - 8} other sizes ({sum(v for _, v in sizes[8:])} images)"
             lines.append(f"  image sizes (h x w): {text}")
             lines.append("  modes: " + ", ".join(f"{k} ({v})" for k, v in info["modes"].items()))
+            if sizes:
+                lines.append("  " + _suggested_input(sizes[0][0]))
         for key, title in (("unreadable", "unreadable files"), ("small", "unusually small images")):
             items = info.get(key)
             if items is None:
@@ -207,3 +210,15 @@ class ImageDataset:
         if self.source:
             lines.append(f"  source: {self.source}")
         return "\n".join(lines)
+
+
+def _suggested_input(common: str) -> str:
+    """The line of ``describe`` on the input size CNNClassifier chooses for images of ``common`` ("HxW")."""
+    height, width = (int(s) for s in common.split("x"))
+    size = default_input_size((height, width))
+    if size == (height, width):
+        return (f"network input by default: {height}x{width}, the most common image size "
+                f"(networks trained from scratch take images up to {DEFAULT_MAX_SIDE} px as they are)")
+    return (f"network input by default: {size[0]}x{size[1]}: images resized, the most common size "
+            f"{height}x{width} scaled to a longest side of {DEFAULT_MAX_SIDE} px (networks trained from "
+            "scratch); pass image_size= (--image-size) for another size")

@@ -6,6 +6,7 @@ import numbers
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._defaults import default_input_size
 from ._inputs import ImageSpec, array_images, is_path_array
 from ._sources import ArrayImages, PathImages
 from ._threads import ensure_tensorflow_threads
@@ -37,12 +38,13 @@ class ImageInputMixin:
         source = self._source(X, ImageSpec(self.sample_shape_, self.input_shape_))
         return source.prepare(self.input_shape_[:2], self.resize_mode)
 
-    def _target_size(self, sample_hw, min_size=None, default_size=None):
-        """Network input size: ``image_size``, else ``default_size``, else the sample size;
-        never below ``min_size``."""
+    def _target_size(self, sample_hw, min_size=None, default_size=None, max_side=None):
+        """Network input size: ``image_size``, else ``default_size``, else the sample size
+        scaled down to a longest side of ``max_side`` (when given and larger); never below
+        ``min_size``."""
         size = self.image_size
         if size is None:
-            height, width = (default_size, default_size) if default_size else sample_hw
+            height, width = (default_size, default_size) if default_size else default_input_size(sample_hw, max_side)
         elif isinstance(size, numbers.Integral) and not isinstance(size, bool) and size > 0:
             height = width = int(size)
         elif isinstance(size, (tuple, list)) and len(size) == 2 and all(

@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
 from ._base import ImageInputMixin
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
                            restore_training_state, resume_recorder)
@@ -25,7 +26,8 @@ from ._training import build_augmenters, fresh_keras_state, resolve_architecture
 
 __all__ = ["CNNClassifier"]
 
-_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_")
+_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_", "n_epochs_",
+                "n_steps_")
 
 
 class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin,
@@ -47,16 +49,26 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         Keyword parameters for the architecture factory.
     image_size : int or (int, int), optional
         Network input size. Default: the image size seen in ``fit`` (the most
-        common one for file paths), raised to the architecture's ``min_size``.
+        common one for file paths), raised to the architecture's ``min_size``; for
+        networks trained from scratch (every architecture but the pretrained
+        backbones) scaled down, aspect ratio kept, to a longest side of 64 pixels
+        when larger: 64 pixels are enough for
+        the small training sets of medical imaging, and every doubling of the side
+        costs four times the training time. ``input_shape_`` records the choice.
     image_shape : tuple, optional
         ``(h, w)`` or ``(h, w, c)`` of the rows of a 2-D X of flattened images.
         Without it, each row of a 2-D X is a one-pixel-high strip.
     resize_mode : {"resize", "pad"}, default="resize"
         How images whose size differs from the input size are brought to it:
         bilinear resize, or centred zero padding (centre crop where larger).
-    epochs : int, default=15
+    epochs : int or "auto", default="auto"
         Number of passes over the training data (fewer if ``early_stopping`` stops
-        training early).
+        training early). ``"auto"``: a budget that follows the size of the
+        training set, enough passes for at least 1,000 optimizer steps, but at
+        least 15 and at most 100 passes (twice that with ``early_stopping``), so
+        that 250 images get 100 passes, 1,000 images 63 and 4,460 images 15. The
+        rule and its measurements are on the performance page of the documentation;
+        ``n_epochs_`` and ``n_steps_`` record the choice.
     batch_size : int, default=64
         Number of images per training step; also the batch size used in
         ``predict`` and ``predict_proba``.
@@ -78,8 +90,12 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         Patience in epochs; stops when the monitored loss (validation loss if
         ``validation_fraction > 0``, else training loss) stops improving and
         restores the best weights.
-    class_weight : None, "balanced" or dict, default=None
+    class_weight : None, "balanced" or dict, default="balanced"
         Weights per class (original labels as keys), multiplied into ``sample_weight``.
+        ``"balanced"`` weighs each class inversely to its frequency
+        (``n_samples / (n_classes * count)``), so that a skewed training set does not
+        make the network predict the majority class for everyone at the default
+        threshold; on balanced data every weight is 1. None weighs every image alike.
     sampling : None, "oversample" or "undersample", default=None
         Class-balanced sampling of the training data, drawn afresh every epoch in the
         input pipeline (arrays and file paths alike): each epoch holds as many images
@@ -182,6 +198,12 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
     n_replicas_ : int
         Number of replicas each training batch was split across (1 without
         ``distribute``).
+    n_epochs_ : int
+        Epochs of the training budget: ``epochs``, or what ``epochs="auto"`` chose
+        (``history_`` has fewer entries if training stopped early).
+    n_steps_ : int
+        Optimizer steps of the training budget, over every phase (the learning-rate
+        schedule spans them).
 
     Examples
     --------
@@ -196,9 +218,9 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
     """
 
     def __init__(self, architecture="patch_cnn", architecture_params=None, image_size=None,
-                 image_shape=None, resize_mode="resize", epochs=15, batch_size=64,
+                 image_shape=None, resize_mode="resize", epochs="auto", batch_size=64,
                  learning_rate=2e-3, optimizer="adamw", lr_schedule="cosine", validation_fraction=0.0,
-                 early_stopping=False, class_weight=None, sampling=None, loss="cross_entropy",
+                 early_stopping=False, class_weight="balanced", sampling=None, loss="cross_entropy",
                  focal_gamma=2.0, focal_alpha=None, augment=("flip", "rotate90"), tta=None, tta_augment=None,
                  transfer=None, trainable_layers=None, finetune_epochs=None, cache="auto",
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
@@ -301,6 +323,8 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
             # one pair of checkpoint callbacks for all phases: best.keras is the best of the fit
             checkpoints = checkpoint_callbacks(self.checkpoint_dir, monitor, min(history.get(monitor, [np.inf])))
             done = 0
+            if self.verbose:
+                print(f"{type(self).__name__}: {run.description}", flush=True)
             for phase, (learning_rate, epochs) in enumerate(run.phases):
                 if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
                     set_trainable(run.model, None)
@@ -331,6 +355,8 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         self.n_features_in_ = int(np.prod(run.sample_shape))
         self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
         self.input_shape_ = tuple(int(s) for s in run.input_shape)
+        self.n_epochs_ = int(run.phases[0][1])
+        self.n_steps_ = int(run.steps_per_epoch * sum(epochs for _, epochs in run.phases))
         return self
 
     def _restore(self, model, state):
@@ -360,7 +386,10 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
             y, len(source), sample_weight, self.class_weight, type(self).__name__)
 
         sample_shape = source.sample_shape
-        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size")), self.resize_mode)
+        # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
+        max_side = None if metadata.get("pretrained") else DEFAULT_MAX_SIDE
+        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size"), max_side=max_side),
+                       self.resize_mode)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
 
@@ -383,19 +412,26 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
                                       sampling=self.sampling, labels=y_encoded)
             valid_ds = (None if valid is None else
                         source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
-            phases = [(self.learning_rate, self.epochs)]
+            steps_per_epoch = int(train_ds.cardinality())
+            if steps_per_epoch < 0:  # unknown: one pass over the training images
+                steps_per_epoch = -(-len(train) // self.batch_size)
+            epochs = (auto_epochs(steps_per_epoch, bool(self.early_stopping)) if self.epochs == "auto"
+                      else int(self.epochs))
+            phases = [(self.learning_rate, epochs)]
             if self.transfer is not None:
                 set_trainable(model, self.transfer, self.trainable_layers)
                 self._compile(model, self.learning_rate)  # trainable flags take effect on compile
                 if self.transfer == "finetune":
-                    phases.append((self.learning_rate / 10, self.finetune_epochs or self.epochs))
-            steps_per_epoch = int(train_ds.cardinality())
-            if steps_per_epoch < 0:  # unknown: one pass over the training images
-                steps_per_epoch = -(-len(train) // self.batch_size)
+                    phases.append((self.learning_rate / 10, self.finetune_epochs or epochs))
+            resized = "" if tuple(source.size) == tuple(sample_shape[:2]) else (
+                f", images of {sample_shape[0]}x{sample_shape[1]} resized")
+            description = (f"{len(train)} training images, input {input_shape[0]}x{input_shape[1]}x"
+                           f"{input_shape[2]}{resized}; "
+                           + describe_budget(self.epochs, epochs, steps_per_epoch, len(phases)))
             yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
                                   steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
                                   classes=classes, sample_shape=sample_shape,
-                                  input_shape=input_shape)
+                                  input_shape=input_shape, description=description)
 
     def _split(self, y, seed):
         """Indices of the training part and of the validation part (None without one)."""

@@ -38,9 +38,11 @@ def check_tta(tta, name="tta"):
 
 def check_classifier_params(params):
     """Raise ValueError naming the first invalid CNNClassifier parameter in ``params``."""
-    for name in ("epochs", "batch_size"):
-        if not _is_int(params[name], 1):
-            raise ValueError(f"{name}={params[name]!r} is not valid; give an integer >= 1.")
+    if not (params["epochs"] == "auto" and isinstance(params["epochs"], str) or _is_int(params["epochs"], 1)):
+        raise ValueError(f"epochs={params['epochs']!r} is not valid; give an integer >= 1 or 'auto' (a "
+                         "budget that follows the size of the training set).")
+    if not _is_int(params["batch_size"], 1):
+        raise ValueError(f"batch_size={params['batch_size']!r} is not valid; give an integer >= 1.")
     if params["resize_mode"] not in RESIZE_MODES:
         raise ValueError(f"resize_mode={params['resize_mode']!r} is not valid; use one of {RESIZE_MODES}.")
     rate = params["learning_rate"]
