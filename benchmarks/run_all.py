@@ -252,7 +252,7 @@ def main(argv=None):
                         help=f"reStructuredText file to write (default {DEFAULT_OUTPUT.relative_to(REPO)}; "
                              "with --only, nothing is written unless given)")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per benchmark (default 3600)")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds per benchmark (default 7200)")
     args = parser.parse_args(argv)
 
     scripts, absent = discover(args.only)
