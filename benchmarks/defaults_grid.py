@@ -127,8 +127,13 @@ def effective_key(budget, params, labels, seed):
     return (epochs, weighted, json.dumps(others, sort_keys=True), seed)
 
 
-def run_grid(idc: Path, grid, emit, results_path: Path | None = None):
-    """Fit every cell of ``grid``; ``emit`` receives each result line. Returns the records."""
+def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=()):
+    """Fit every cell of ``grid``; ``emit`` receives each result line. Returns the records.
+
+    ``previous`` records (of an interrupted run) stand for the fits with the same
+    condition, budget, seed and number of epochs, which are then not run again.
+    """
+    from medcnn._defaults import auto_epochs
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     from medcnn import CNNClassifier
@@ -144,6 +149,14 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None):
             for budget in budgets:
                 params = budget_params(budget, len(index))
                 key = (ratio, colour, size) + effective_key(budget, params, y[index], seed)
+                epochs = params.get("epochs", auto_epochs(-(-len(index) // 64), budget == "early"))
+                done = [r for r in previous if (r["ratio"], r["colour"], r["size"], r["budget"], r["seed"],
+                                                r["epochs"]) == (ratio, colour, size, budget, seed, epochs)]
+                if done and budget not in ("auto", "tta8"):
+                    records.append(done[0])
+                    _save(done[0], results_path)
+                    emit("defaults_fit " + " ".join(f"{k}={_fmt(v)}" for k, v in done[0].items()))
+                    continue
                 if budget == "tta8":
                     clf, fit_s = fitted["auto"]
                     proba = clf.predict_proba(X_valid, tta=8)[:, 1]
@@ -164,9 +177,7 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None):
                               balanced_accuracy=float(balanced_accuracy_score(y_valid, proba >= 0.5)),
                               predicted_classes=int(len(np.unique(proba >= 0.5))), fit_s=float(fit_s))
                 records.append(record)
-                if results_path is not None:
-                    with open(results_path, "a", encoding="utf-8") as handle:
-                        handle.write(json.dumps(record) + "\n")
+                _save(record, results_path)
                 emit("defaults_fit " + " ".join(f"{k}={_fmt(v)}" for k, v in record.items()))
             for budget in list(fitted):
                 if budget not in ("auto",):
@@ -174,6 +185,12 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None):
     for line in rule_lines(records):
         emit(line)
     return records
+
+
+def _save(record, results_path):
+    if results_path is not None:
+        with open(results_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
 
 
 def _fmt(value):
@@ -242,3 +259,32 @@ def rst_table(records) -> str:
 
 
 _BUDGET_ORDER = ("today", "auto", "long", "unweighted", "early", "ema", "smooth", "tta8", "side64")
+
+
+SIDES = (32, 64, 128, 256, 512)
+
+
+def side_costs(emit, sides=SIDES, n_images=128, seed=0):
+    """Training seconds per image and epoch of the default network at each input side.
+
+    Greyscale noise images of ``side`` x ``side`` (the cost does not depend on the
+    content); the time of a 3-epoch fit minus that of a 1-epoch fit, over 2 epochs,
+    so that building and tracing the network cancel out.
+    """
+    from medcnn import CNNClassifier
+
+    rng = np.random.default_rng(seed)
+    costs = {}
+    for side in sides:
+        X = rng.integers(0, 256, size=(n_images, side, side, 1), dtype=np.uint8)
+        y = np.arange(n_images) % 2
+        seconds = {}
+        for epochs in (1, 3):
+            start = time.perf_counter()
+            CNNClassifier(epochs=epochs, image_size=side, random_state=seed).fit(X, y)
+            seconds[epochs] = time.perf_counter() - start
+        costs[side] = max(seconds[3] - seconds[1], 1e-9) / (2 * n_images)
+    for side in sides:
+        emit(f"defaults_side side={side} n={n_images} ms_per_image_epoch={1e3 * costs[side]:.3f} "
+             f"ratio_side_over_side64={costs[side] / costs[64]:.2f}")
+    return costs

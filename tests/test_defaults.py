@@ -13,7 +13,7 @@ from medcnn.datasets import load, make_histology
 
 def test_auto_epochs_reaches_the_minimum_steps_between_the_epoch_bounds():
     assert auto_epochs(1) == AUTO_MAX_EPOCHS  # tiny data: capped
-    for steps_per_epoch in (11, 16, 32, 50):  # mid-sized data: at least AUTO_MIN_STEPS steps, not many more
+    for steps_per_epoch in (17, 32, 50):  # mid-sized data: at least AUTO_MIN_STEPS steps, not many more
         epochs = auto_epochs(steps_per_epoch)
         assert AUTO_MIN_STEPS <= epochs * steps_per_epoch < AUTO_MIN_STEPS + steps_per_epoch
     assert auto_epochs(70) == AUTO_MIN_EPOCHS  # IDC Train, 4,460 images in batches of 64
@@ -60,7 +60,7 @@ def test_tiny_data_gets_the_auto_budget_and_the_schedule_spans_it():
     batched = CNNClassifier(architecture="lenet5", batch_size=4, early_stopping=3, random_state=0,
                             callbacks=[_StopAfterFirstEpoch()]).fit(X, y)
     assert batched.n_steps_ == 15 * batched.n_epochs_
-    assert batched.n_epochs_ == EARLY_STOPPING_FACTOR * -(-AUTO_MIN_STEPS // 15)
+    assert batched.n_epochs_ == EARLY_STOPPING_FACTOR * min(-(-AUTO_MIN_STEPS // 15), AUTO_MAX_EPOCHS)
 
 
 def test_verbose_fit_says_the_budget_and_the_input(capsys):
@@ -147,3 +147,17 @@ def test_class_weight_is_balanced_by_default_and_the_cli_can_turn_it_off():
     plain = CNNClassifier(architecture="lenet5", epochs=1, class_weight=None, random_state=0).fit(X, y)
     balanced = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
     assert plain.history_["loss"] != balanced.history_["loss"]
+
+
+def test_balanced_class_weight_steps_aside_for_sampling_and_focal_alpha():
+    X, y = make_histology(48, image_size=16, random_state=0)
+    y[:40] = 0
+    small = dict(architecture="lenet5", epochs=1, random_state=0)
+
+    def loss(**params):
+        return CNNClassifier(**small, **params).fit(X, y).history_["loss"]
+
+    assert loss(sampling="oversample") == loss(sampling="oversample", class_weight=None)
+    assert loss(loss="focal", focal_alpha=0.8) == loss(loss="focal", focal_alpha=0.8, class_weight=None)
+    assert loss(loss="focal") != loss(loss="focal", class_weight=None)  # no alpha: weights apply
+    assert loss(sampling="oversample", class_weight={0: 1, 1: 3}) != loss(sampling="oversample", class_weight=None)

@@ -172,9 +172,9 @@ def test_each_imbalance_option_raises_balanced_accuracy_on_idc():
 
     baseline = score(class_weight=None)
     options = {"class_weight='balanced'": score(class_weight="balanced"),
-               "sampling='oversample'": score(sampling="oversample"),
-               "sampling='undersample'": score(sampling="undersample"),
-               "loss='focal', focal_alpha=0.9": score(loss="focal", focal_alpha=0.9)}
+               "sampling='oversample'": score(class_weight=None, sampling="oversample"),
+               "sampling='undersample'": score(class_weight=None, sampling="undersample"),
+               "loss='focal', focal_alpha=0.9": score(class_weight=None, loss="focal", focal_alpha=0.9)}
     print(f"IDC Valid balanced accuracy, 10% malignant training set: no handling {baseline:.3f}; "
           + "; ".join(f"{name} {value:.3f}" for name, value in options.items()))
     for name, value in options.items():

@@ -65,8 +65,9 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         Number of passes over the training data (fewer if ``early_stopping`` stops
         training early). ``"auto"``: a budget that follows the size of the
         training set, enough passes for at least 1,000 optimizer steps, but at
-        least 15 and at most 100 passes (twice that with ``early_stopping``), so
-        that 250 images get 100 passes, 1,000 images 63 and 4,460 images 15. The
+        least 15 and at most 60 passes (twice that with ``early_stopping``), so
+        that up to about 1,000 images get 60 passes, 2,000 images 32 and 4,460
+        images 15. The
         rule and its measurements are on the performance page of the documentation;
         ``n_epochs_`` and ``n_steps_`` record the choice.
     batch_size : int, default=64
@@ -95,7 +96,10 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         ``"balanced"`` weighs each class inversely to its frequency
         (``n_samples / (n_classes * count)``), so that a skewed training set does not
         make the network predict the majority class for everyone at the default
-        threshold; on balanced data every weight is 1. None weighs every image alike.
+        threshold; on balanced data every weight is 1. With another correction of
+        the class balance, ``sampling`` or ``loss="focal"`` with ``focal_alpha``,
+        ``"balanced"`` steps aside (every image weighs alike) so that the classes are
+        not corrected twice; a dict still applies. None weighs every image alike.
     sampling : None, "oversample" or "undersample", default=None
         Class-balanced sampling of the training data, drawn afresh every epoch in the
         input pipeline (arrays and file paths alike): each epoch holds as many images
@@ -382,8 +386,11 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
         source = self._source(X, None)
+        # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
+        other_correction = self.sampling is not None or (self.loss == "focal" and self.focal_alpha is not None)
+        class_weight = None if other_correction and self.class_weight == "balanced" else self.class_weight
         classes, y_encoded, one_hot, weights = encode_targets(
-            y, len(source), sample_weight, self.class_weight, type(self).__name__)
+            y, len(source), sample_weight, class_weight, type(self).__name__)
 
         sample_shape = source.sample_shape
         # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
