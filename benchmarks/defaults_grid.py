@@ -30,6 +30,7 @@ single class on Valid.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -114,13 +115,20 @@ def budget_params(budget, n_train):
     return {}  # auto, tta8
 
 
-def effective_key(budget, params, labels, seed):
-    """What decides a fit: equal keys give the same network."""
+def budget_epochs(budget, params, n_train):
+    """The epochs a budget trains for (``epochs="auto"`` resolved as ``fit`` resolves it)."""
     from medcnn._defaults import auto_epochs
 
-    epochs = params.get("epochs", "auto")
-    if epochs == "auto" and budget not in ("early",):
-        epochs = auto_epochs(-(-len(labels) // 64))
+    if "epochs" in params:
+        return params["epochs"]
+    early = budget == "early"
+    n_fitted = n_train - math.ceil(n_train * params["validation_fraction"]) if early else n_train  # as train_test_split
+    return auto_epochs(-(-n_fitted // 64), early)
+
+
+def effective_key(budget, params, labels, seed):
+    """What decides a fit: equal keys give the same network."""
+    epochs = budget_epochs(budget, params, len(labels))
     counts = np.bincount(labels)
     weighted = params.get("class_weight", "balanced") is not None and counts.min() != counts.max()
     others = {k: repr(v) for k, v in params.items() if k not in ("epochs", "class_weight")}
@@ -133,7 +141,6 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=(
     ``previous`` records (of an interrupted run) stand for the fits with the same
     condition, budget, seed and number of epochs, which are then not run again.
     """
-    from medcnn._defaults import auto_epochs
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     from medcnn import CNNClassifier
@@ -145,11 +152,11 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=(
         (X, y, patients), (X_valid, y_valid, _) = data[colour]
         for seed in seeds:
             index, n_patients = draw_subset(y, patients, size, ratio, seed)
-            fitted = {}
+            auto_fit = None  # (network, seconds) of the "auto" budget, which "tta8" predicts with
             for budget in budgets:
                 params = budget_params(budget, len(index))
                 key = (ratio, colour, size) + effective_key(budget, params, y[index], seed)
-                epochs = params.get("epochs", auto_epochs(-(-len(index) // 64), budget == "early"))
+                epochs = key[3]
                 done = [r for r in previous if (r["ratio"], r["colour"], r["size"], r["budget"], r["seed"],
                                                 r["epochs"]) == (ratio, colour, size, budget, seed, epochs)]
                 if done and budget not in ("auto", "tta8"):
@@ -158,7 +165,7 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=(
                     emit("defaults_fit " + " ".join(f"{k}={_fmt(v)}" for k, v in done[0].items()))
                     continue
                 if budget == "tta8":
-                    clf, fit_s = fitted["auto"]
+                    clf, fit_s = auto_fit
                     proba = clf.predict_proba(X_valid, tta=8)[:, 1]
                 elif key in cache:
                     clf, fit_s, proba = cache[key]
@@ -169,7 +176,8 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=(
                     fit_s = time.perf_counter() - start
                     proba = clf.predict_proba(X_valid)[:, 1]
                     cache[key] = (clf, fit_s, proba)
-                fitted[budget] = (clf, fit_s)
+                if budget == "auto":
+                    auto_fit = (clf, fit_s)
                 record = dict(ratio=ratio, colour=colour, size=size, n_train=int(len(index)),
                               n_patients=n_patients, malignant=int(y[index].sum()), budget=budget, seed=seed,
                               epochs=int(clf.n_epochs_), epochs_run=len(clf.history_["loss"]),
@@ -179,9 +187,6 @@ def run_grid(idc: Path, grid, emit, results_path: Path | None = None, previous=(
                 records.append(record)
                 _save(record, results_path)
                 emit("defaults_fit " + " ".join(f"{k}={_fmt(v)}" for k, v in record.items()))
-            for budget in list(fitted):
-                if budget not in ("auto",):
-                    fitted.pop(budget)
     for line in rule_lines(records):
         emit(line)
     return records

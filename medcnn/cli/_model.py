@@ -79,8 +79,8 @@ def _classifier(args):
     return CNNClassifier(architecture=args.architecture, epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate=args.learning_rate, optimizer=args.optimizer,
                          lr_schedule=args.lr_schedule, image_size=args.image_size, augment=augment,
-                         tta=args.tta,
-                         class_weight=None if args.class_weight == "none" else args.class_weight, sampling=args.sampling,
+                         tta=args.tta, class_weight=None if args.class_weight == "none" else args.class_weight,
+                         sampling=args.sampling,
                          loss=args.loss, validation_fraction=args.validation_fraction,
                          early_stopping=args.early_stopping or False, cache=args.cache,
                          random_state=args.random_state, verbose=verbose)
