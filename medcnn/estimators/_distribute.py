@@ -19,6 +19,8 @@ import contextlib
 import json
 import os
 
+from .._compat import detach_distribute_strategy
+
 __all__ = ["DISTRIBUTE_MODES", "make_strategy", "strategy_scope", "replicas", "check_batch_shares",
            "single_device"]
 
@@ -145,11 +147,6 @@ def single_device(model):
     and TensorFlow's oneDNN CPU kernels fail on the empty share a replica gets when a
     batch holds fewer images than there are replicas (e.g. predicting one image).
     Detached, the model predicts like the one :func:`medcnn.load_model` returns.
-    Keras offers no public way to do this: the strategy is its ``_distribute_strategy``.
     """
-    if getattr(model, "_distribute_strategy", None) is None:
-        return model
-    model._distribute_strategy = None
-    # functions traced under the strategy are traced again, outside it, on next use
-    model.train_function = model.test_function = model.predict_function = None
+    detach_distribute_strategy(model)
     return model

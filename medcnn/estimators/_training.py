@@ -9,6 +9,9 @@ import threading
 
 import numpy as np
 
+from .._compat import eager_context, gradient_registry, keras_global_seed, keras_seed_generator_module, \
+    set_keras_global_seed
+
 __all__ = ["fresh_keras_state", "seeded", "build_augmenters", "mixes_labels", "resolve_architecture",
            "set_trainable", "TRANSFER_MODES"]
 
@@ -36,11 +39,10 @@ class _PerThreadRandom:
 
 def _keras_seed_source():
     """The per-thread stand-in installed in Keras' seed generator module (None if that fails)."""
-    try:
-        from keras.src.random import seed_generator
-    except ImportError:  # pragma: no cover - another Keras layout: keep the global generator
+    seed_generator = keras_seed_generator_module()
+    if seed_generator is None:  # warned: the process-wide generator stays
         return None
-    source = getattr(seed_generator, "python_random", None)
+    source = seed_generator.python_random
     if source is random:
         source = seed_generator.python_random = _PerThreadRandom()
     return source if isinstance(source, _PerThreadRandom) else None
@@ -51,18 +53,8 @@ _fit_gradients_lock = threading.Lock()
 _CUSTOM_GRADIENT = "CustomGradient-"
 
 
-def _gradient_registry():
-    """TensorFlow's registry of gradient functions by op type name (None if not found)."""
-    try:
-        from tensorflow.python.framework import ops
-    except ImportError:  # pragma: no cover - TensorFlow not installed
-        return None
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    return registry if isinstance(registry, dict) else None
-
-
 def _custom_gradient_names():
-    registry = _gradient_registry()
+    registry = gradient_registry()
     return set() if registry is None else {name for name in list(registry) if name.startswith(_CUSTOM_GRADIENT)}
 
 
@@ -91,7 +83,7 @@ def _recording_custom_gradients():
 
 def _drop_fit_gradients():
     """Remove the custom gradients recorded in earlier fits from TensorFlow's registry."""
-    registry = _gradient_registry()
+    registry = gradient_registry()
     with _fit_gradients_lock:
         names = list(_fit_gradients)
         _fit_gradients.clear()
@@ -130,28 +122,21 @@ def fresh_keras_state():
     import gc
 
     import keras
-    from keras.src.utils import rng_utils
 
-    policy, seed = keras.config.dtype_policy(), rng_utils.get_random_seed()
+    policy, seed = keras.config.dtype_policy(), keras_global_seed()
     _drop_fit_gradients()
     keras.backend.clear_session()
     keras.config.set_dtype_policy(policy)
     if seed is not None:
-        _set_keras_seed(seed)
+        set_keras_global_seed(seed)
     gc.collect()
     _release_free_heap()
 
 
 def _tf_seed_state():
     """TensorFlow's global seed and its operation-seed generator (None where unreadable)."""
-    try:
-        from tensorflow.python.eager import context
-    except ImportError:  # pragma: no cover - TensorFlow not installed
-        return None
-    ctx = context.context()
-    if not (hasattr(ctx, "_seed") and hasattr(ctx, "_set_global_seed")):  # another TensorFlow layout
-        return None
-    return ctx, ctx._seed, getattr(ctx, "_rng", None)
+    ctx = eager_context()
+    return None if ctx is None else (ctx, ctx._seed, getattr(ctx, "_rng", None))
 
 
 def _restore_tf_seed(state):
@@ -184,10 +169,9 @@ def seeded(seed):
             yield
             return
         import keras
-        from keras.src.utils import rng_utils
 
         py_state, np_state = random.getstate(), np.random.get_state()
-        tf_state, keras_seed = _tf_seed_state(), rng_utils.get_random_seed()
+        tf_state, keras_seed = _tf_seed_state(), keras_global_seed()
         keras.utils.set_random_seed(int(seed))
         source = _keras_seed_source()
         previous = None if source is None else getattr(source.local, "rng", None)
@@ -201,15 +185,7 @@ def seeded(seed):
             random.setstate(py_state)
             np.random.set_state(np_state)
             _restore_tf_seed(tf_state)
-            _set_keras_seed(keras_seed)
-
-
-def _set_keras_seed(value):
-    """Set Keras' record of the global seed (what ``keras.utils.set_random_seed`` stores)."""
-    from keras.src.backend.common import global_state
-    from keras.src.utils import rng_utils
-
-    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, value)
+            set_keras_global_seed(keras_seed)
 
 
 def resolve_architecture(architecture):
