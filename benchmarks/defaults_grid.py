@@ -48,6 +48,9 @@ GRID = (
     ("1:9", "rgb50", 250, ("today", "auto", "unweighted"), (0,)),
     ("1:9", "rgb50", 1000, ("today", "auto", "unweighted"), (0,)),
     ("1:9", "rgb50", 2000, ("today", "auto", "unweighted"), (0,)),
+    # the skewed small subsets spread most between draws: two more seeds
+    ("1:9", "rgb50", 250, ("today", "auto"), (1, 2)),
+    ("1:9", "rgb50", 1000, ("today", "auto"), (1, 2)),
     ("1:1", "grey28", 250, FULL_BUDGET, (0,)),
     ("1:1", "grey28", 1000, FULL_BUDGET, (0,)),
     ("1:1", "grey28", 4460, FULL_BUDGET, (0,)),
