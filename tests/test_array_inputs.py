@@ -191,6 +191,7 @@ def test_numeric_dtypes_are_scaled_by_the_documented_rule(fitted, convert, refer
     _assert_same_outputs(fitted, convert(fitted.X[:4]), reference(fitted.X[:4]))
 
 
+@pytest.mark.slow
 def test_fit_accepts_every_integer_width_and_scales_uint16_like_uint8(fitted):
     X, y = fitted.X, fitted.y
     from_uint16 = CNNClassifier(**SMALL).fit(X.astype(np.uint16) * 257, y)
@@ -212,6 +213,7 @@ def test_predict_time_image_size_differs_from_fit_images_are_resized(fitted, siz
 
 
 # ------------------------------------------------------------------ other estimators
+@pytest.mark.slow
 def test_ensemble_passes_X_to_its_members_checks(fitted):
     ensemble = CNNEnsemble([("a", CNNClassifier(**SMALL))]).fit(fitted.X[:12], fitted.y[:12])
     proba = ensemble.predict_proba(fitted.X[:3].astype(np.uint16) * 257)

@@ -4,14 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from medcnn import CNNClassifier, augment_offline
+from medcnn import augment_offline
 from medcnn.estimators._sources import ArrayImages
-
-
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=1, batch_size=16, random_state=0)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
 
 
 class AlwaysFlip(keras.layers.Layer):
@@ -21,14 +15,16 @@ class AlwaysFlip(keras.layers.Layer):
         return keras.ops.flip(images, axis=2) if training else images
 
 
-def test_augmenters_are_not_saved_in_the_model(histology):
+@pytest.mark.slow
+def test_augmenters_are_not_saved_in_the_model(histology, small_classifier):
     X, y = histology
-    clf = small(augment=["flip", "rotate90", ("rotate", {"factor": 0.1})]).fit(X, y)
+    clf = small_classifier(augment=["flip", "rotate90", ("rotate", {"factor": 0.1})]).fit(X, y)
     names = [type(layer).__name__ for layer in clf.model_._flatten_layers()]
     assert not [n for n in names if n.startswith("Random")], names
 
 
-def test_mixup_mixes_one_hot_labels_in_the_pipeline(histology):
+@pytest.mark.slow
+def test_mixup_mixes_one_hot_labels_in_the_pipeline(histology, small_classifier):
     X, y = histology
     source = ArrayImages(X.astype(np.float32) / 255, X.shape[1:])
     one_hot = np.eye(2, dtype=np.float32)[y]
@@ -42,21 +38,23 @@ def test_mixup_mixes_one_hot_labels_in_the_pipeline(histology):
     assert ((labels > 0.01) & (labels < 0.99)).any(), "labels were not mixed"
     assert images.shape == (32, 28, 28, 3) and sample_weight.shape == (32,)
     # and training with a label-mixing augmenter works end to end
-    assert small(augment=[keras.layers.MixUp(seed=0)]).fit(X, y).predict_proba(X[:3]).shape == (3, 2)
+    assert small_classifier(augment=[keras.layers.MixUp(seed=0)]).fit(X, y).predict_proba(X[:3]).shape == (3, 2)
 
 
-def test_tta_averages_the_views(histology):
+@pytest.mark.slow
+def test_tta_averages_the_views(histology, small_classifier):
     X, y = histology
-    clf = small(tta_augment=[AlwaysFlip()]).fit(X, y)
+    clf = small_classifier(tta_augment=[AlwaysFlip()]).fit(X, y)
     plain = clf.predict_proba(X[:20])
     mirrored = clf.predict_proba(X[:20, :, ::-1])
     np.testing.assert_allclose(clf.predict_proba(X[:20], tta=2), (plain + mirrored) / 2, atol=1e-6)
     np.testing.assert_allclose(clf.predict_proba(X[:20], tta=1), plain)
 
 
-def test_tta_is_deterministic_given_random_state(histology, histology_files):
+@pytest.mark.slow
+def test_tta_is_deterministic_given_random_state(histology, histology_files, small_classifier):
     X, y = histology
-    clf = small(augment=["flip", "rotate90"], tta=4).fit(X, y)
+    clf = small_classifier(augment=["flip", "rotate90"], tta=4).fit(X, y)
     first, second = clf.predict_proba(X[:40]), clf.predict_proba(X[:40])
     np.testing.assert_array_equal(first, second)
     assert not np.allclose(first, clf.predict_proba(X[:40], tta=1)), "views were not augmented"
@@ -64,7 +62,7 @@ def test_tta_is_deterministic_given_random_state(histology, histology_files):
     paths, _ = histology_files
     np.testing.assert_allclose(clf.predict_proba(paths), first, atol=1e-5)
     with pytest.raises(ValueError, match=r"tta=0 is not valid; give an integer >= 1"):
-        small(tta=0).fit(X, y)
+        small_classifier(tta=0).fit(X, y)
     with pytest.raises(ValueError, match=r"predict_proba tta=-2 is not valid"):
         clf.predict_proba(X[:2], tta=-2)
 
@@ -113,20 +111,22 @@ def test_augment_offline_bad_input(histology, args, kwargs, match):
         augment_offline(X[:6], y[:6], *args, **kwargs)
 
 
-def test_rgb_only_augmenters_are_refused_for_grayscale_before_training(histology):
+@pytest.mark.slow
+def test_rgb_only_augmenters_are_refused_for_grayscale_before_training(histology, small_classifier):
     X, y = histology
     gray = X.mean(axis=-1).astype(np.uint8)
     for augment in (["stain_jitter"], "histology", [("color_jitter", {"hue": 0.05})]):
         name = augment if isinstance(augment, str) else augment[0] if isinstance(augment[0], str) else augment[0][0]
         with pytest.raises(ValueError, match=rf"Augmenter '{name}' needs RGB images with 3 channels; "
                                              r"these images have 1"):
-            small(augment=augment).fit(gray, y)
-    assert small(augment="radiograph").fit(gray, y).predict(gray[:2]).shape == (2,)
+            small_classifier(augment=augment).fit(gray, y)
+    assert small_classifier(augment="radiograph").fit(gray, y).predict(gray[:2]).shape == (2,)
 
 
-def test_registered_presets_and_mixers_train(histology):
+@pytest.mark.slow
+def test_registered_presets_and_mixers_train(histology, small_classifier):
     X, y = histology
-    clf = small(augment=["histology", "mixup"], tta=2).fit(X, y)
+    clf = small_classifier(augment=["histology", "mixup"], tta=2).fit(X, y)
     assert clf.predict_proba(X[:4]).shape == (4, 2)
     with pytest.raises(ValueError, match=r"Augmenter 'rotate': factor=-0.1 is out of range; give a value in \[0, 0.5\]"):
-        small(augment=[("rotate", {"factor": -0.1})]).fit(X, y)
+        small_classifier(augment=[("rotate", {"factor": -0.1})]).fit(X, y)

@@ -50,12 +50,6 @@ SIZE = 28
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=1, batch_size=16, random_state=0, augment=None)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
-
-
 def quadrants(colours, size=SIZE):
     """A (size, size, 3) uint8 image of four flat blocks (exact under JPEG, smooth to resize)."""
     image = np.zeros((size, size, 3), np.uint8)
@@ -129,10 +123,10 @@ def good_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def clf(good_files):
+def clf(good_files, small_classifier):
     """One small RGB classifier fitted on PNG paths, shared by the predict cases."""
     paths, y = good_files
-    return small().fit(paths, y)
+    return small_classifier(augment=None).fit(paths, y)
 
 
 def write(folder, name, data):
@@ -143,14 +137,14 @@ def write(folder, name, data):
 
 # ------------------------------------------------------------------ unreadable image files
 @pytest.mark.parametrize("name", list(UNREADABLE), ids=[n.replace(".", "_") for n in UNREADABLE])
-def test_unreadable_file_is_named_in_predict_and_fit(clf, good_files, tmp_path, name):
+def test_unreadable_file_is_named_in_predict_and_fit(clf, good_files, tmp_path, name, small_classifier):
     make, words = UNREADABLE[name]
     bad = write(tmp_path, name, make())
     paths, y = good_files
     with pytest.raises(ImageReadError, match=rf"{name}.*{words}"):
         clf.predict_proba([paths[0], bad, paths[1]])
     with pytest.raises(ImageReadError, match=rf"{name}.*{words}"):
-        small().fit(paths[:9] + [bad], y[:10])
+        small_classifier(augment=None).fit(paths[:9] + [bad], y[:10])
 
 
 @pytest.mark.parametrize("real_rows", [False, True], ids=["header_only", "real_data"])
@@ -173,13 +167,13 @@ def test_decompression_bomb_is_refused_before_decoding(clf, good_files, tmp_path
     assert np.isnan(proba[1]).all() and np.isfinite(proba[0]).all()
 
 
-def test_missing_file_is_named_in_fit_and_predict(clf, good_files, tmp_path):
+def test_missing_file_is_named_in_fit_and_predict(clf, good_files, tmp_path, small_classifier):
     paths, y = good_files
     missing = str(tmp_path / "scan_404.png")
     with pytest.raises(ImageReadError, match=r"not found: .*scan_404\.png.*Check the path"):
         clf.predict_proba([paths[0], missing])
     with pytest.raises(ImageReadError, match=r"not found: .*scan_404\.png.*Check the path"):
-        small().fit(paths[:9] + [missing], y[:10])
+        small_classifier(augment=None).fit(paths[:9] + [missing], y[:10])
 
 
 # --------------------------------------------------------------------- handled image files
@@ -224,7 +218,8 @@ def test_palette_png_expands_to_its_colours(clf, tmp_path):
     np.testing.assert_allclose(clf.predict_proba([palette]), clf.predict_proba([rgb]), atol=1e-6)
 
 
-def test_cmyk_jpeg_becomes_rgb_and_luma(clf, good_files, tmp_path):
+@pytest.mark.slow
+def test_cmyk_jpeg_becomes_rgb_and_luma(clf, good_files, tmp_path, small_classifier):
     cmyk = write(tmp_path, "cmyk.jpg", jpeg_bytes(Image.fromarray(RGB).convert("CMYK"), quality=100))
     assert Image.open(cmyk).mode == "CMYK"
     assert np.abs(read_image(cmyk).astype(int) - RGB).max() <= 3
@@ -235,7 +230,7 @@ def test_cmyk_jpeg_becomes_rgb_and_luma(clf, good_files, tmp_path):
     for i, path in enumerate(paths[:16]):
         gray_paths.append(str(tmp_path / f"gray_{i}.png"))
         Image.open(path).convert("L").save(gray_paths[-1])
-    gray = small().fit(gray_paths, y[:16])
+    gray = small_classifier(augment=None).fit(gray_paths, y[:16])
     assert gray.input_shape_[-1] == 1
     luma = np.round(RGB.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
     np.testing.assert_allclose(gray.predict_proba([cmyk]), gray.predict_proba(luma[None, ..., None]), atol=0.01)

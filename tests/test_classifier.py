@@ -11,15 +11,10 @@ from medcnn import CNNClassifier
 from medcnn.exceptions import ImageReadError, ModelFileError, UnknownNameError
 
 
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=2, batch_size=16, random_state=0)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
-
-
-def test_fit_predict_shapes_and_fitted_attributes(histology):
+@pytest.mark.slow
+def test_fit_predict_shapes_and_fitted_attributes(histology, small_classifier):
     X, y = histology
-    clf = small().fit(X, y)
+    clf = small_classifier(epochs=2).fit(X, y)
     assert clf.classes_.tolist() == [0, 1]
     assert clf.n_features_in_ == 28 * 28 * 3
     assert clf.sample_shape_ == (28, 28, 3) and clf.input_shape_ == (28, 28, 3)
@@ -30,6 +25,7 @@ def test_fit_predict_shapes_and_fitted_attributes(histology):
     assert set(clf.predict(X)) <= {0, 1}
 
 
+@pytest.mark.slow
 def test_cnn_beats_mean_colour_baseline_on_make_histology():
     """make_histology is not separable by mean colour; a small CNN learns its morphology."""
     from sklearn.linear_model import LogisticRegression
@@ -50,91 +46,99 @@ def test_cnn_beats_mean_colour_baseline_on_make_histology():
     assert cnn_auc - baseline_auc > 0.15, (cnn_auc, baseline_auc)
 
 
-def test_string_labels_and_multiclass(histology):
+@pytest.mark.slow
+def test_string_labels_and_multiclass(histology, small_classifier):
     X, y = histology
     names = np.array(["benign", "malignant", "normal"])
     y3 = names[(np.arange(len(y)) % 3)]
-    clf = small(epochs=1).fit(X, y3)
+    clf = small_classifier().fit(X, y3)
     assert clf.classes_.tolist() == ["benign", "malignant", "normal"]
     assert clf.predict_proba(X[:5]).shape == (5, 3)
     assert set(clf.predict(X)) <= set(names)
 
 
-def test_random_state_gives_identical_predictions(histology):
+@pytest.mark.slow
+def test_random_state_gives_identical_predictions(histology, small_classifier):
     X, y = histology
-    a = small(augment=["flip", "rotate90", "rotate"]).fit(X, y).predict_proba(X)
-    b = small(augment=["flip", "rotate90", "rotate"]).fit(X, y).predict_proba(X)
-    c = small(augment=["flip", "rotate90", "rotate"], random_state=1).fit(X, y).predict_proba(X)
+    a = small_classifier(epochs=2, augment=["flip", "rotate90", "rotate"]).fit(X, y).predict_proba(X)
+    b = small_classifier(epochs=2, augment=["flip", "rotate90", "rotate"]).fit(X, y).predict_proba(X)
+    c = small_classifier(epochs=2, augment=["flip", "rotate90", "rotate"], random_state=1).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
 
-def test_fit_leaves_global_numpy_random_state_alone(histology):
+def test_fit_leaves_global_numpy_random_state_alone(histology, small_classifier):
     X, y = histology
     np.random.seed(123)
     expected = np.random.rand()
     np.random.seed(123)
-    small(epochs=1).fit(X[:40], y[:40])
+    small_classifier().fit(X[:40], y[:40])
     assert np.random.rand() == expected
 
 
-def test_grayscale_and_flattened_input(histology):
+@pytest.mark.slow
+def test_grayscale_and_flattened_input(histology, small_classifier):
     X, y = histology
     gray = X.mean(axis=-1).astype(np.uint8)  # (n, h, w)
-    clf = small(epochs=1).fit(gray, y)
+    clf = small_classifier().fit(gray, y)
     assert clf.sample_shape_ == (28, 28, 1)
     flat = gray.reshape(len(gray), -1)
-    clf_flat = small(epochs=1, image_shape=(28, 28)).fit(flat, y)
+    clf_flat = small_classifier(image_shape=(28, 28)).fit(flat, y)
     np.testing.assert_allclose(clf_flat.predict_proba(flat[:5]), clf.predict_proba(gray[:5]), atol=1e-6)
     with pytest.raises(ValueError, match="image_shape=.*does not fit"):
-        small(image_shape=(5, 5)).fit(flat, y)
+        small_classifier(epochs=2, image_shape=(5, 5)).fit(flat, y)
 
 
-def test_path_input_matches_array_input(histology, histology_files):
+@pytest.mark.slow
+def test_path_input_matches_array_input(histology, histology_files, small_classifier):
     X, y = histology
     paths, y_paths = histology_files
-    from_paths = small(epochs=1).fit(paths, y_paths)
-    from_arrays = small(epochs=1).fit(X[:40], y[:40])
+    from_paths = small_classifier().fit(paths, y_paths)
+    from_arrays = small_classifier().fit(X[:40], y[:40])
     np.testing.assert_allclose(from_paths.predict_proba(paths), from_arrays.predict_proba(X[:40]), atol=1e-5)
     assert from_paths.sample_shape_ == (28, 28, 3)
 
 
-def test_images_smaller_than_the_network_are_resized_or_padded(histology):
+@pytest.mark.slow
+def test_images_smaller_than_the_network_are_resized_or_padded(histology, small_classifier):
     X, y = histology
     tiny = X[:, :6, :6]  # lenet5 needs 12x12
     for mode in ("resize", "pad"):
-        clf = small(epochs=1, resize_mode=mode).fit(tiny, y)
+        clf = small_classifier(resize_mode=mode).fit(tiny, y)
         assert clf.input_shape_[:2] == (12, 12)
         assert clf.predict_proba(tiny[:3]).shape == (3, 2)
-    clf = small(epochs=1, image_size=20).fit(X, y)
+    clf = small_classifier(image_size=20).fit(X, y)
     assert clf.input_shape_ == (20, 20, 3)
     # images of another size at predict time are brought to the network size too
     assert clf.predict(X[:4, :25, :25]).shape == (4,)
 
 
-def test_augment_and_class_weight_change_training(histology):
+@pytest.mark.slow
+def test_augment_and_class_weight_change_training(histology, small_classifier):
     X, y = histology
-    base = small(epochs=1).fit(X, y).history_["loss"]
-    augmented = small(epochs=1, augment=["flip", ("rotate", {"factor": 0.2})]).fit(X, y).history_["loss"]
-    weighted = small(epochs=1, class_weight={0: 1.0, 1: 5.0}).fit(X, y).history_["loss"]
+    base = small_classifier().fit(X, y).history_["loss"]
+    augmented = small_classifier(augment=["flip", ("rotate", {"factor": 0.2})]).fit(X, y).history_["loss"]
+    weighted = small_classifier(class_weight={0: 1.0, 1: 5.0}).fit(X, y).history_["loss"]
     assert base != augmented and base != weighted
     with pytest.raises(UnknownNameError, match="Did you mean 'flip'"):
-        small(augment=["flipp"]).fit(X, y)
+        small_classifier(epochs=2, augment=["flipp"]).fit(X, y)
     with pytest.raises(ValueError, match="augment item"):
-        small(augment=[42]).fit(X, y)
+        small_classifier(epochs=2, augment=[42]).fit(X, y)
 
 
-def test_validation_fraction_and_early_stopping(histology):
+@pytest.mark.slow
+def test_validation_fraction_and_early_stopping(histology, small_classifier):
     X, y = histology
-    clf = small(epochs=30, validation_fraction=0.25, early_stopping=2, learning_rate=0.05).fit(X, y)
+    clf = small_classifier(epochs=30, validation_fraction=0.25, early_stopping=2, learning_rate=0.05).fit(X, y)
     assert "val_loss" in clf.history_
     assert len(clf.history_["loss"]) < 30  # stopped early
 
 
-def test_pickle_and_keras_round_trips_keep_predictions(histology, tmp_path):
+@pytest.mark.slow
+def test_pickle_and_keras_round_trips_keep_predictions(histology, tmp_path, small_classifier):
     X, y = histology
     y_named = np.where(y == 1, "malignant", "benign")
-    clf = small(epochs=1, augment=[("rotate", {"factor": 0.05})]).fit(X, y_named)
+    clf = small_classifier(augment=[("rotate", {"factor": 0.05})]).fit(X, y_named)
     expected = clf.predict_proba(X[:10])
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X[:10]), expected)
@@ -150,7 +154,8 @@ def test_pickle_and_keras_round_trips_keep_predictions(histology, tmp_path):
     assert keras.saving.load_model(path).output_shape == (None, 2)
 
 
-def test_load_model_rejects_other_files(tmp_path):
+@pytest.mark.slow
+def test_load_model_rejects_other_files(tmp_path, small_classifier):
     text = tmp_path / "notes.keras"
     text.write_text("not a model")
     with pytest.raises(ModelFileError, match="notes.keras.*not a .keras model archive"):
@@ -158,14 +163,15 @@ def test_load_model_rejects_other_files(tmp_path):
     with pytest.raises(ModelFileError, match="not found"):
         medcnn.load_model(tmp_path / "missing.keras")
     with pytest.raises(ValueError, match="must end in '.keras'"):
-        small().fit(np.zeros((4, 12, 12)), [0, 1, 0, 1]).save(tmp_path / "model.h5")
+        small_classifier(epochs=2).fit(np.zeros((4, 12, 12)), [0, 1, 0, 1]).save(tmp_path / "model.h5")
 
 
-def test_gridsearch_and_cross_val_score(histology):
+@pytest.mark.slow
+def test_gridsearch_and_cross_val_score(histology, small_classifier):
     X, y = histology
-    scores = cross_val_score(small(epochs=2), X, y, cv=StratifiedKFold(3), scoring="roc_auc")
+    scores = cross_val_score(small_classifier(epochs=2), X, y, cv=StratifiedKFold(3), scoring="roc_auc")
     assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
-    search = GridSearchCV(small(epochs=2), {"learning_rate": [1e-3, 3e-3]}, cv=2, scoring="roc_auc")
+    search = GridSearchCV(small_classifier(epochs=2), {"learning_rate": [1e-3, 3e-3]}, cv=2, scoring="roc_auc")
     search.fit(X, y)
     assert search.best_params_["learning_rate"] in (1e-3, 3e-3)
     assert search.best_estimator_.predict(X[:3]).shape == (3,)
@@ -183,33 +189,34 @@ def test_gridsearch_and_cross_val_score(histology):
         (np.zeros((4, 12, 12)), [0.1, 0.2, 0.3, 0.4], ValueError, "Unknown label type"),
     ],
 )
-def test_bad_input_gets_a_clear_error(X, y, error, match):
+def test_bad_input_gets_a_clear_error(X, y, error, match, small_classifier):
     with pytest.raises(error, match=match):
-        small().fit(X, y)
+        small_classifier(epochs=2).fit(X, y)
 
 
-def test_bad_parameters_get_a_clear_error(histology):
+def test_bad_parameters_get_a_clear_error(histology, small_classifier):
     X, y = histology
     with pytest.raises(UnknownNameError, match="Unknown architecture 'resnet5'.*Did you mean"):
-        small(architecture="resnet5").fit(X, y)
+        small_classifier(epochs=2, architecture="resnet5").fit(X, y)
     for params, match in [({"epochs": 0}, "epochs=0"), ({"resize_mode": "crop"}, "resize_mode"),
                           ({"validation_fraction": 1.5}, "validation_fraction"),
                           ({"image_size": -3}, "image_size"), ({"optimizer": "adamm"}, "optimizer")]:
         with pytest.raises(ValueError, match=match):
-            small(**params).fit(X, y)
+            small_classifier(**{"epochs": 2, **params}).fit(X, y)
 
 
-def test_predict_checks_features_and_channels(histology):
+@pytest.mark.slow
+def test_predict_checks_features_and_channels(histology, small_classifier):
     X, y = histology
-    clf = small(epochs=1).fit(X, y)
+    clf = small_classifier().fit(X, y)
     with pytest.raises(ValueError, match="1 channel"):
         clf.predict(X[..., :1])
-    flat = small(epochs=1).fit(X.reshape(len(X), -1)[:, :100], y)
+    flat = small_classifier().fit(X.reshape(len(X), -1)[:, :100], y)
     with pytest.raises(ValueError, match="X has 99 features, but CNNClassifier is expecting 100"):
         flat.predict(np.zeros((2, 99)))
 
 
-def test_unreadable_files_are_named(tmp_path, histology_files):
+def test_unreadable_files_are_named(tmp_path, histology_files, small_classifier):
     paths, y = histology_files
     text = tmp_path / "note.png"
     text.write_text("this is not an image")
@@ -220,14 +227,15 @@ def test_unreadable_files_are_named(tmp_path, histology_files):
     for bad in (text, truncated, empty):
         X = np.append(paths[:3], str(bad))
         with pytest.raises(ImageReadError, match=bad.name):
-            small().fit(X, [0, 1, 0, 1])
+            small_classifier(epochs=2).fit(X, [0, 1, 0, 1])
     (tmp_path / "notes.xyz").write_text("plain text")
     with pytest.raises(ImageReadError, match="No image reader for '.*notes.xyz'"):
-        small().fit(np.array([str(tmp_path / "notes.xyz")] * 2), [0, 1])
+        small_classifier(epochs=2).fit(np.array([str(tmp_path / "notes.xyz")] * 2), [0, 1])
     with pytest.raises(ImageReadError, match="not found: '.*missing.png'"):
-        small().fit(np.array([paths[0], str(tmp_path / "missing.png")]), [0, 1])
+        small_classifier(epochs=2).fit(np.array([paths[0], str(tmp_path / "missing.png")]), [0, 1])
 
 
+@pytest.mark.slow
 def test_example_plugin_architecture_trains_by_name(histology):
     pytest.importorskip("medcnn_example", reason="plugins/medcnn-example is not installed")
     X, y = histology
@@ -237,14 +245,15 @@ def test_example_plugin_architecture_trains_by_name(histology):
     assert medcnn.registry.architectures.get("example_tiny_net").plugin == "example"
 
 
-def test_repeated_fits_do_not_grow_memory(histology):
+@pytest.mark.slow
+def test_repeated_fits_do_not_grow_memory(histology, small_classifier):
     X, y = histology
 
     def rss_mb():
         with open("/proc/self/status") as f:
             return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
 
-    clf = small(epochs=1)
+    clf = small_classifier()
     readings = []
     for _ in range(8):
         clf.fit(X, y).predict(X)
@@ -253,9 +262,10 @@ def test_repeated_fits_do_not_grow_memory(histology):
     assert growth < 0.10 * readings[2], f"RSS grew from {readings[2]:.0f} to {readings[-1]:.0f} MB"
 
 
-def test_fitting_another_estimator_leaves_a_fitted_one_intact(histology):
+@pytest.mark.slow
+def test_fitting_another_estimator_leaves_a_fitted_one_intact(histology, small_classifier):
     X, y = histology
-    first = small(epochs=1).fit(X, y)
+    first = small_classifier().fit(X, y)
     before = first.predict_proba(X[:10])
-    small(epochs=1, architecture="mnist_cnn", random_state=3).fit(X, y)  # clears Keras state
+    small_classifier(architecture="mnist_cnn", random_state=3).fit(X, y)  # clears Keras state
     np.testing.assert_array_equal(first.predict_proba(X[:10]), before)

@@ -35,6 +35,7 @@ def _table_rows(text):
     return [line.split() for line in text.splitlines() if re.match(r"^\s+(\d+|mean)\s+\d", line)]
 
 
+@pytest.mark.slow
 def test_demo_prints_cross_validated_report(capsys):
     assert main(["demo", "--samples", "80", "--folds", "2", "--epochs", "1", "--image-size", "28",
                  "--architecture", "lenet5"]) == 0
@@ -47,6 +48,7 @@ def test_demo_prints_cross_validated_report(capsys):
     np.testing.assert_allclose(values[2], values[:2].mean(axis=0), atol=1e-3)
 
 
+@pytest.mark.slow
 def test_demo_on_an_image_folder_groups_idc_patients(tmp_path, capsys, histology):
     X, y = histology
     for i, (image, label) in enumerate(zip(X[:48], y[:48])):
@@ -87,6 +89,7 @@ def image_tree(tmp_path, histology):
     return root
 
 
+@pytest.mark.slow
 def test_train_predict_round_trip_reproduces_the_python_api(image_tree, tmp_path, capsys):
     import csv
 
@@ -119,6 +122,7 @@ def test_train_predict_round_trip_reproduces_the_python_api(image_tree, tmp_path
     assert main(["predict", str(model), str(image_tree), "--out", str(out), "--force", "--tta", "2"]) == 0
 
 
+@pytest.mark.slow
 def test_evaluate_writes_a_report_folder(image_tree, tmp_path, capsys):
     report = tmp_path / "report"
     assert main(["evaluate", str(image_tree), "--architecture", "lenet5", "--epochs", "1", "--cv", "3",
@@ -148,6 +152,7 @@ def test_user_errors_exit_2_with_a_message(tmp_path, capsys, argv, message):
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_evaluate_with_group_pattern_and_options_from_the_config(image_tree, tmp_path, capsys):
     report = tmp_path / "grouped"
     config = tmp_path / "shared.toml"

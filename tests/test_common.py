@@ -19,6 +19,56 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# Checks left out of the fast subset (``pytest -m "not slow"``), by estimator class: every
+# CNNClassifier check that trains a network, and the slowest TransferFeatureExtractor ones.
+# tests/conftest.py marks them slow (scikit-learn makes the cases, so they cannot carry marks).
+SLOW_CHECKS = {
+    "CNNClassifier": {
+        "check_class_weight_classifiers",
+        "check_classifier_data_not_an_array",
+        "check_classifiers_classes",
+        "check_classifiers_one_label_sample_weights",
+        "check_classifiers_train",
+        "check_classifiers_train(readonly_memmap=True)",
+        "check_classifiers_train(readonly_memmap=True,X_dtype=float32)",
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_dtype_object",
+        "check_estimators_dtypes",
+        "check_estimators_fit_returns_self",
+        "check_estimators_nan_inf",
+        "check_estimators_overwrite_params",
+        "check_estimators_pickle",
+        "check_estimators_pickle(readonly_memmap=True)",
+        "check_f_contiguous_array_estimator",
+        "check_fit2d_1feature",
+        "check_fit2d_predict1d",
+        "check_fit_check_is_fitted",
+        "check_fit_idempotent",
+        "check_fit_score_takes_y",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_pipeline_consistency",
+        "check_positive_only_tag_during_fit",
+        "check_readonly_memmap_input",
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weights_list",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_not_overwritten",
+        "check_sample_weights_pandas_series",
+        "check_sample_weights_shape",
+        "check_supervised_y_2d",
+    },
+    "TransferFeatureExtractor": {
+        "check_estimators_dtypes",
+        "check_pipeline_consistency",
+        "check_transformer_data_not_an_array",
+    },
+}
+
+
 def _expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS if isinstance(estimator, CNNClassifier) else {}
 

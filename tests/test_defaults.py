@@ -44,6 +44,7 @@ class _StopAfterFirstEpoch:
         return Stop()
 
 
+@pytest.mark.slow
 def test_tiny_data_gets_the_auto_budget_and_the_schedule_spans_it():
     X, y = make_histology(60, image_size=16, random_state=0)
     clf = CNNClassifier(architecture="lenet5", random_state=0, callbacks=[_StopAfterFirstEpoch()]).fit(X, y)
@@ -63,6 +64,7 @@ def test_tiny_data_gets_the_auto_budget_and_the_schedule_spans_it():
     assert batched.n_epochs_ == EARLY_STOPPING_FACTOR * min(-(-AUTO_MIN_STEPS // 15), AUTO_MAX_EPOCHS)
 
 
+@pytest.mark.slow
 def test_verbose_fit_says_the_budget_and_the_input(capsys):
     X, y = make_histology(40, image_size=16, random_state=0)
     CNNClassifier(architecture="lenet5", epochs=1, verbose=2, random_state=0).fit(X, y)
@@ -105,6 +107,7 @@ def radiograph_folder(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_mixed_size_radiographs_train_at_a_capped_input_from_the_command_line(radiograph_folder, capsys):
     train, model_file = radiograph_folder / "train", radiograph_folder / "model.keras"
     assert main(["describe", str(train)]) == 0
@@ -119,6 +122,7 @@ def test_mixed_size_radiographs_train_at_a_capped_input_from_the_command_line(ra
     assert (clf.predict(valid.X) == valid.y).mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_networks_from_scratch_are_capped_and_pretrained_backbones_are_not():
     X, y = make_histology(8, image_size=80, random_state=0)
     small = dict(epochs=1, batch_size=8, augment=None, random_state=0)
@@ -130,6 +134,7 @@ def test_networks_from_scratch_are_capped_and_pretrained_backbones_are_not():
     assert clf.input_shape_ == (80, 80, 3)  # a (pretrained) backbone takes the image size
 
 
+@pytest.mark.slow
 def test_class_weight_is_balanced_by_default_and_the_cli_can_turn_it_off():
     from medcnn.cli import build_parser
     from medcnn.cli._model import _classifier
@@ -149,6 +154,7 @@ def test_class_weight_is_balanced_by_default_and_the_cli_can_turn_it_off():
     assert plain.history_["loss"] != balanced.history_["loss"]
 
 
+@pytest.mark.slow
 def test_balanced_class_weight_steps_aside_for_sampling_and_focal_alpha():
     X, y = make_histology(48, image_size=16, random_state=0)
     y[:40] = 0

@@ -270,6 +270,7 @@ def test_predict_before_fit_raises(tabular):
 
 
 # ------------------------------------------------------------- CNN members
+@pytest.mark.slow
 def test_deep_ensemble_of_cnns(histology):
     from medcnn import CNNClassifier
 
@@ -287,6 +288,7 @@ def test_deep_ensemble_of_cnns(histology):
     np.testing.assert_allclose(restored.predict_proba(X[:20]), ensemble.predict_proba(X[:20]), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_mixed_cnn_and_transfer_pipeline_members(histology):
     from medcnn import CNNClassifier, TransferFeatureExtractor
 

@@ -96,6 +96,7 @@ def test_shape_dtype_and_range(histology_model):
     assert np.all(maps[peaks == 0] == 0)
 
 
+@pytest.mark.slow
 def test_maps_at_the_network_input_size(histology):
     X, y = histology
     clf = CNNClassifier(architecture="lenet5", image_size=36, epochs=1, random_state=0)

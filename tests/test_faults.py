@@ -10,14 +10,7 @@ from PIL import Image
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from medcnn import CNNClassifier
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning
-
-
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=1, batch_size=16, random_state=0, augment=None)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
 
 
 class InterruptAt(keras.callbacks.Callback):
@@ -49,20 +42,22 @@ class TrainingStart(keras.callbacks.Callback):
 
 
 # ------------------------------------------------------------- interruption
-def test_interrupted_fit_leaves_an_unfitted_estimator_unfitted(histology):
+@pytest.mark.slow
+def test_interrupted_fit_leaves_an_unfitted_estimator_unfitted(histology, small_classifier):
     X, y = histology
-    clf = small(epochs=3, callbacks=[InterruptAt(1)])
+    clf = small_classifier(augment=None, epochs=3, callbacks=[InterruptAt(1)])
     with pytest.raises(KeyboardInterrupt):
         clf.fit(X[:64], y[:64])
     with pytest.raises(NotFittedError):
         check_is_fitted(clf)
     # the process goes on normally: a new fit in the same process works
-    assert small().fit(X[:64], y[:64]).predict(X[:4]).shape == (4,)
+    assert small_classifier(augment=None).fit(X[:64], y[:64]).predict(X[:4]).shape == (4,)
 
 
-def test_interrupted_refit_keeps_the_previous_fit(histology):
+@pytest.mark.slow
+def test_interrupted_refit_keeps_the_previous_fit(histology, small_classifier):
     X, y = histology
-    clf = small(epochs=1).fit(X[:64], y[:64])
+    clf = small_classifier(augment=None).fit(X[:64], y[:64])
     before, history = clf.predict_proba(X[:8]), dict(clf.history_)
     clf.set_params(epochs=3, callbacks=[InterruptAt(1)])
     with pytest.raises(KeyboardInterrupt):
@@ -72,15 +67,18 @@ def test_interrupted_refit_keeps_the_previous_fit(histology):
 
 
 # ------------------------------------------------------------------- resume
-def test_checkpoint_dir_resumes_an_interrupted_fit_after_its_last_epoch(histology, tmp_path):
+@pytest.mark.slow
+def test_checkpoint_dir_resumes_an_interrupted_fit_after_its_last_epoch(histology, tmp_path, small_classifier):
     X, y = histology
     folder = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        small(epochs=4, learning_rate=3e-3, checkpoint_dir=str(folder), callbacks=[InterruptAt(2)]).fit(X[:64], y[:64])
+        small_classifier(augment=None, epochs=4, learning_rate=3e-3, checkpoint_dir=str(folder),
+                         callbacks=[InterruptAt(2)]).fit(X[:64], y[:64])
     assert sorted(os.listdir(folder)) == ["best.keras", "epoch-001.keras", "epoch-002.keras", "resume.npz"]
 
     start = TrainingStart()
-    clf = small(epochs=4, learning_rate=3e-3, checkpoint_dir=str(folder), callbacks=[start]).fit(X[:64], y[:64])
+    clf = small_classifier(augment=None, epochs=4, learning_rate=3e-3, checkpoint_dir=str(folder),
+                           callbacks=[start]).fit(X[:64], y[:64])
     assert start.epochs == [2, 3]  # only the epochs the interrupted fit did not finish
     # it starts from the network and optimizer of epoch 2
     saved = keras.saving.load_model(folder / "epoch-002.keras")
@@ -92,65 +90,74 @@ def test_checkpoint_dir_resumes_an_interrupted_fit_after_its_last_epoch(histolog
     assert clf.predict(X[:4]).shape == (4,)
 
 
-def test_resumed_history_continues_the_interrupted_one(histology, tmp_path):
+@pytest.mark.slow
+def test_resumed_history_continues_the_interrupted_one(histology, tmp_path, small_classifier):
     X, y = histology
     folder = tmp_path / "run"
     X, y = X[:64], y[:64]
-    uninterrupted = small(epochs=3, learning_rate=3e-3).fit(X, y)
+    uninterrupted = small_classifier(augment=None, epochs=3, learning_rate=3e-3).fit(X, y)
     with pytest.raises(KeyboardInterrupt):
-        small(epochs=3, learning_rate=3e-3, checkpoint_dir=str(folder), callbacks=[InterruptAt(2)]).fit(X, y)
-    resumed = small(epochs=3, learning_rate=3e-3, checkpoint_dir=str(folder)).fit(X, y)
+        small_classifier(augment=None, epochs=3, learning_rate=3e-3, checkpoint_dir=str(folder),
+                         callbacks=[InterruptAt(2)]).fit(X, y)
+    resumed = small_classifier(augment=None, epochs=3, learning_rate=3e-3, checkpoint_dir=str(folder)).fit(X, y)
     # epochs 1-2 ran before the interruption exactly as in an uninterrupted fit
     np.testing.assert_allclose(resumed.history_["loss"][:2], uninterrupted.history_["loss"][:2], rtol=1e-6)
     assert len(resumed.history_["loss"]) == 3
 
 
-def test_resume_in_the_second_phase_of_finetune(histology, tmp_path):
+@pytest.mark.slow
+def test_resume_in_the_second_phase_of_finetune(histology, tmp_path, small_classifier):
     X, y = histology
     folder = tmp_path / "run"
     params = dict(epochs=2, transfer="finetune", finetune_epochs=2, checkpoint_dir=str(folder))
     with pytest.raises(KeyboardInterrupt):
-        small(**params, callbacks=[InterruptAt(3)]).fit(X[:64], y[:64])
+        small_classifier(augment=None, **params, callbacks=[InterruptAt(3)]).fit(X[:64], y[:64])
     start = TrainingStart()
-    clf = small(**params, callbacks=[start]).fit(X[:64], y[:64])
+    clf = small_classifier(augment=None, **params, callbacks=[start]).fit(X[:64], y[:64])
     assert start.epochs == [3]
     assert all(layer.trainable for layer in clf.model_.layers)  # the unfrozen phase
     assert len(clf.history_["loss"]) == 4
 
 
-def test_a_fit_with_other_parameters_starts_afresh(histology, tmp_path):
+@pytest.mark.slow
+def test_a_fit_with_other_parameters_starts_afresh(histology, tmp_path, small_classifier):
     X, y = histology
     folder = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        small(epochs=3, checkpoint_dir=str(folder), callbacks=[InterruptAt(1)]).fit(X[:64], y[:64])
+        small_classifier(augment=None, epochs=3, checkpoint_dir=str(folder),
+                         callbacks=[InterruptAt(1)]).fit(X[:64], y[:64])
     start = TrainingStart()
     with pytest.warns(UserWarning, match="other parameters or data; this fit starts afresh"):
-        small(epochs=3, learning_rate=5e-3, checkpoint_dir=str(folder), callbacks=[start]).fit(X[:64], y[:64])
+        small_classifier(augment=None, epochs=3, learning_rate=5e-3, checkpoint_dir=str(folder),
+                         callbacks=[start]).fit(X[:64], y[:64])
     assert start.epochs == [0, 1, 2]
     # other data: also afresh
     with pytest.raises(KeyboardInterrupt):
-        small(epochs=3, checkpoint_dir=str(folder), callbacks=[InterruptAt(1)]).fit(X[:64], y[:64])
+        small_classifier(augment=None, epochs=3, checkpoint_dir=str(folder),
+                         callbacks=[InterruptAt(1)]).fit(X[:64], y[:64])
     start = TrainingStart()
     with pytest.warns(UserWarning, match="other parameters or data"):
-        small(epochs=3, checkpoint_dir=str(folder), callbacks=[start]).fit(X[64:128], y[64:128])
+        small_classifier(augment=None, epochs=3, checkpoint_dir=str(folder),
+                         callbacks=[start]).fit(X[64:128], y[64:128])
     assert start.epochs == [0, 1, 2]
 
 
-def test_a_completed_fit_leaves_no_resume_state(histology, tmp_path):
+@pytest.mark.slow
+def test_a_completed_fit_leaves_no_resume_state(histology, tmp_path, small_classifier):
     X, y = histology
-    small(epochs=2, checkpoint_dir=str(tmp_path)).fit(X[:64], y[:64])
+    small_classifier(augment=None, epochs=2, checkpoint_dir=str(tmp_path)).fit(X[:64], y[:64])
     assert "resume.npz" not in os.listdir(tmp_path)
     start = TrainingStart()  # so the same fit again trains from the start
-    small(epochs=2, checkpoint_dir=str(tmp_path), callbacks=[start]).fit(X[:64], y[:64])
+    small_classifier(augment=None, epochs=2, checkpoint_dir=str(tmp_path), callbacks=[start]).fit(X[:64], y[:64])
     assert start.epochs == [0, 1]
 
 
-def test_an_unreadable_resume_state_is_reported_and_replaced(histology, tmp_path):
+def test_an_unreadable_resume_state_is_reported_and_replaced(histology, tmp_path, small_classifier):
     X, y = histology
     (tmp_path / "resume.npz").write_bytes(b"not an npz archive")
     start = TrainingStart()
     with pytest.warns(UserWarning, match=r"resume.npz.*cannot be read.*starts afresh"):
-        small(epochs=2, checkpoint_dir=str(tmp_path), callbacks=[start]).fit(X[:64], y[:64])
+        small_classifier(augment=None, epochs=2, checkpoint_dir=str(tmp_path), callbacks=[start]).fit(X[:64], y[:64])
     assert start.epochs == [0, 1] and "resume.npz" not in os.listdir(tmp_path)
 
 
@@ -171,18 +178,19 @@ def files_with_broken_ones(histology, tmp_path):
     return paths, [3, 7, 12, 13]
 
 
-def test_predict_names_the_broken_file(histology, files_with_broken_ones):
+def test_predict_names_the_broken_file(histology, files_with_broken_ones, small_classifier):
     X, y = histology
     paths, broken = files_with_broken_ones
-    clf = small().fit(X[:64], y[:64])
+    clf = small_classifier(augment=None).fit(X[:64], y[:64])
     with pytest.raises(ImageReadError, match="patch_03.png"):
         clf.predict_proba(paths)
 
 
-def test_predict_skip_keeps_the_other_predictions(histology, files_with_broken_ones):
+@pytest.mark.slow
+def test_predict_skip_keeps_the_other_predictions(histology, files_with_broken_ones, small_classifier):
     X, y = histology
     paths, broken = files_with_broken_ones
-    clf = small().fit(X[:64], y[:64])
+    clf = small_classifier(augment=None).fit(X[:64], y[:64])
     with pytest.warns(SkippedFilesWarning) as record:
         proba = clf.predict_proba(paths, on_error="skip")
     message = str(record[0].message)
@@ -200,33 +208,35 @@ def test_predict_skip_keeps_the_other_predictions(histology, files_with_broken_o
     np.testing.assert_array_equal(labels.compressed(), clf.predict([paths[i] for i in good]))
 
 
-def test_predict_skip_without_broken_files_is_plain_predict(histology, histology_files):
+@pytest.mark.slow
+def test_predict_skip_without_broken_files_is_plain_predict(histology, histology_files, small_classifier):
     X, y = histology
     paths, _ = histology_files
-    clf = small().fit(X[:64], y[:64])
+    clf = small_classifier(augment=None).fit(X[:64], y[:64])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(clf.predict_proba(paths, on_error="skip"), clf.predict_proba(paths))
 
 
-def test_on_error_is_checked(histology):
+def test_on_error_is_checked(histology, small_classifier):
     X, y = histology
-    clf = small().fit(X[:64], y[:64])
+    clf = small_classifier(augment=None).fit(X[:64], y[:64])
     with pytest.raises(ValueError, match=r"on_error='ignore' is not valid; use one of \('raise', 'skip'\)"):
         clf.predict_proba(X[:2], on_error="ignore")
 
 
 # ------------------------------------------------------------ atomic save
-def test_a_crash_while_saving_keeps_the_old_file(histology, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_a_crash_while_saving_keeps_the_old_file(histology, tmp_path, monkeypatch, small_classifier):
     import zipfile
 
     from medcnn import load_model
 
     X, y = histology
     path = tmp_path / "model.keras"
-    old = small().fit(X[:64], y[:64])
+    old = small_classifier(augment=None).fit(X[:64], y[:64])
     old.save(path)
-    new = small(random_state=1).fit(X[:64], y[:64])
+    new = small_classifier(augment=None, random_state=1).fit(X[:64], y[:64])
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")

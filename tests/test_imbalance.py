@@ -14,12 +14,6 @@ from medcnn.estimators._sources import ArrayImages, PathImages
 IDC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "idc"
 
 
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=2, batch_size=16, random_state=0)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
-
-
 @pytest.fixture(scope="module")
 def skewed():
     """40 images: 30 of class 0, 10 of class 1 (index i is image i)."""
@@ -45,6 +39,7 @@ def source_variants(skewed, tmp_path):
         yield f"paths, cache={cache}", PathImages(paths).prepare((12, 12), "resize"), cache
 
 
+@pytest.mark.slow
 def test_sampling_balances_every_epoch_with_fresh_draws(skewed, tmp_path):
     _, y = skewed
     index = np.arange(len(y))
@@ -70,7 +65,8 @@ def test_sampling_balances_every_epoch_with_fresh_draws(skewed, tmp_path):
             assert np.array_equal(epoch_indices(again), epochs[0]), "same seed, same first epoch"
 
 
-def test_sampling_sets_the_epoch_length_in_fit(skewed):
+@pytest.mark.slow
+def test_sampling_sets_the_epoch_length_in_fit(skewed, small_classifier):
     X, y = skewed
 
     class CountSteps(keras.callbacks.Callback):
@@ -82,19 +78,20 @@ def test_sampling_sets_the_epoch_length_in_fit(skewed):
 
     for sampling, images_per_epoch in ((None, 40), ("oversample", 60), ("undersample", 20)):
         counter = CountSteps()
-        small(epochs=1, batch_size=10, sampling=sampling, callbacks=[counter]).fit(X, y)
+        small_classifier(batch_size=10, sampling=sampling, callbacks=[counter]).fit(X, y)
         assert counter.steps == images_per_epoch // 10, sampling
 
 
-def test_focal_loss_reduces_to_cross_entropy_at_gamma_zero(histology):
+@pytest.mark.slow
+def test_focal_loss_reduces_to_cross_entropy_at_gamma_zero(histology, small_classifier):
     X, y = histology
-    cross_entropy = small(epochs=2).fit(X, y).history_["loss"]
-    gamma0 = small(epochs=2, loss="focal", focal_gamma=0.0).fit(X, y).history_["loss"]
-    focal = small(epochs=2, loss="focal", focal_gamma=2.0).fit(X, y).history_["loss"]
+    cross_entropy = small_classifier(epochs=2).fit(X, y).history_["loss"]
+    gamma0 = small_classifier(epochs=2, loss="focal", focal_gamma=0.0).fit(X, y).history_["loss"]
+    focal = small_classifier(epochs=2, loss="focal", focal_gamma=2.0).fit(X, y).history_["loss"]
     np.testing.assert_allclose(gamma0, cross_entropy, rtol=1e-4)
     assert focal[0] < 0.5 * cross_entropy[0]  # (1 - p)^2 shrinks every term
     # alpha weights the classes: 0.8/0.2 on a balanced set lowers the mean loss below 1/1
-    weighted = small(epochs=2, loss="focal", focal_alpha=0.8).fit(X, y).history_["loss"]
+    weighted = small_classifier(epochs=2, loss="focal", focal_alpha=0.8).fit(X, y).history_["loss"]
     assert weighted[0] < focal[0]
 
 
@@ -105,10 +102,10 @@ def test_focal_loss_reduces_to_cross_entropy_at_gamma_zero(histology):
     ({"loss": "focal", "focal_alpha": 1.5}, r"focal_alpha=1.5 is out of range; give a float in \(0, 1\)"),
     ({"loss": "focal", "focal_alpha": [1, 2, 3]}, r"give 2 positive weights, one per class"),
 ])
-def test_bad_imbalance_parameters_get_a_clear_error(skewed, params, match):
+def test_bad_imbalance_parameters_get_a_clear_error(skewed, params, match, small_classifier):
     X, y = skewed
     with pytest.raises(ValueError, match=match):
-        small(epochs=1, **params).fit(X, y)
+        small_classifier(**params).fit(X, y)
 
 
 def test_imblearn_sampler_on_deep_features(skewed):
@@ -130,11 +127,12 @@ def test_imblearn_sampler_on_deep_features(skewed):
     assert pipe.predict_proba(X).shape == (40, 2)
 
 
-def test_tuned_threshold_classifier_picks_an_operating_point(skewed):
+@pytest.mark.slow
+def test_tuned_threshold_classifier_picks_an_operating_point(skewed, small_classifier):
     from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 
     X, y = skewed
-    tuned = TunedThresholdClassifierCV(small(epochs=1), scoring="balanced_accuracy",
+    tuned = TunedThresholdClassifierCV(small_classifier(), scoring="balanced_accuracy",
                                        cv=StratifiedKFold(2, shuffle=True, random_state=0),
                                        store_cv_results=True)
     tuned.fit(X, y)
@@ -145,6 +143,7 @@ def test_tuned_threshold_classifier_picks_an_operating_point(skewed):
     np.testing.assert_array_equal(tuned.predict(X), (proba >= tuned.best_threshold_).astype(int))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (IDC / "Train").is_dir(), reason="IDC data (../shared/data/idc) not present")
 def test_each_imbalance_option_raises_balanced_accuracy_on_idc():
     """Train on a 10%-malignant subsample of IDC Train; score balanced accuracy on IDC Valid."""

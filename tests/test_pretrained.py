@@ -92,6 +92,7 @@ def test_registered_with_metadata():
 
 
 # ----------------------------------------------------------------- build and forward
+@pytest.mark.slow
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("name", NAMES)
 def test_builds_flat_model_with_finite_feature_map(built, name, channels):
@@ -179,6 +180,7 @@ def test_check_architecture_mobilenet_v2():
     check_architecture(build_mobilenet_v2, input_shapes=[(32, 32, 3)])
 
 
+@pytest.mark.slow
 def test_check_architecture_resnet50():
     check_architecture(build_resnet50, input_shapes=[(32, 32, 1)])
 
@@ -210,6 +212,7 @@ def test_invalid_arguments(name, shape, params, match):
 
 
 # ------------------------------------------------------------------------- weights
+@pytest.mark.slow
 def test_weights_from_local_file(tmp_path):
     base = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))
     path = tmp_path / "w.weights.h5"
@@ -299,6 +302,7 @@ def _save_legacy_h5(model, path):
     model.save(path)  # the legacy .h5 format of the keras.applications files
 
 
+@pytest.mark.slow
 def test_imagenet_from_keras_cache(empty_keras_home, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a cached file must not need the network")
@@ -313,6 +317,7 @@ def test_imagenet_from_keras_cache(empty_keras_home, monkeypatch):
         np.testing.assert_array_equal(_np(got), _np(want))
 
 
+@pytest.mark.slow
 def test_efficientnet_imagenet_normalization(empty_keras_home, monkeypatch):
     """ImageNet EfficientNet files keep std as variance; keras fixes it for "imagenet"."""
     monkeypatch.setattr(_pretrained, "_host_reachable", lambda host, *a, **k: (False, "offline"))

@@ -80,6 +80,7 @@ def test_transform_returns_n_finite_rows_of_constant_width(fitted, X):
         assert np.isfinite(features).all(), type(transformer).__name__
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=10)
 @given(X=gray_batches(max_side=6))
 def test_one_image_at_a_time_gives_the_same_rows(fitted, X):
@@ -130,6 +131,7 @@ def test_invalid_arrays_raise_value_error_everywhere(fitted, case):
             call(X)
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=3)
 @given(X=gray_batches(max_side=7, min_n=2))
 def test_fit_on_any_small_batch_then_predict_its_classes(X):

@@ -146,6 +146,7 @@ def test_compare_runs_delong_on_the_paired_out_of_fold_scores(tabular, report):
         compare(report, other)
 
 
+@pytest.mark.slow
 def test_evaluate_a_cnn_on_image_paths(histology_files):
     from medcnn import CNNClassifier
 
@@ -181,6 +182,7 @@ def test_single_class_folds_and_multiclass_are_refused(tabular):
         evaluate(DummyClassifier(), X, np.arange(300) % 3, n_bootstraps=0)
 
 
+@pytest.mark.slow
 def test_plot_embedding(tabular):
     from medcnn.evaluation import plot_embedding
 

@@ -29,7 +29,8 @@ def _run_python(code, **env):
 
 
 @pytest.fixture(scope="module")
-def small():
+def small_histology():
+    """48 synthetic H&E patches 28x28, enough for the short fits of this module."""
     return make_histology(48, image_size=28, random_state=0)
 
 
@@ -55,7 +56,8 @@ def test_configure_rejects_invalid_thread_counts(value):
         configure_tensorflow_threads(value)
 
 
-def test_threads_are_left_alone_once_tensorflow_runs(monkeypatch, small):
+@pytest.mark.slow
+def test_threads_are_left_alone_once_tensorflow_runs(monkeypatch, small_histology):
     import tensorflow as tf
 
     tf.constant(1.0) + 1.0  # TensorFlow is running in this process now
@@ -68,7 +70,7 @@ def test_threads_are_left_alone_once_tensorflow_runs(monkeypatch, small):
     # the estimators' automatic call: warns once per process and never fails a fit
     monkeypatch.setitem(_threads._state, "applied", False)
     monkeypatch.setenv(_threads.ENV_VAR, str(requested))
-    X, y = small
+    X, y = small_histology
     with pytest.warns(UserWarning, match=rf"MEDCNN_NUM_THREADS={requested}"):
         CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X[:32], y[:32])
     with warnings.catch_warnings(record=True) as caught:
@@ -79,6 +81,7 @@ def test_threads_are_left_alone_once_tensorflow_runs(monkeypatch, small):
     assert tf.config.threading.get_intra_op_parallelism_threads() == current
 
 
+@pytest.mark.slow
 def test_joblib_loky_workers_use_their_share_of_the_cores():
     # loky sets OMP_NUM_THREADS in the workers it starts (here to inner_max_num_threads;
     # by default to cpu_count() // n_jobs); medcnn gives TensorFlow as many threads.
@@ -138,6 +141,7 @@ def distributed_fits():
     return json.loads(_run_python(DISTRIBUTED_FITS, MEDCNN_NUM_THREADS="1"))
 
 
+@pytest.mark.slow
 def test_mirrored_trains_on_two_replicas_like_one_device(distributed_fits):
     single, mirrored = distributed_fits["single"], distributed_fits["mirrored"]
     assert (single["replicas"], mirrored["replicas"]) == (1, 2)
@@ -150,12 +154,14 @@ def test_mirrored_trains_on_two_replicas_like_one_device(distributed_fits):
     np.testing.assert_allclose(proba, single["proba"], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_multiworker_without_tf_config_trains_in_this_process(distributed_fits):
     single, multiworker = distributed_fits["single"], distributed_fits["multiworker"]
     assert multiworker["replicas"] == 1  # one worker; on CPUs, one device per worker
     np.testing.assert_allclose(multiworker["proba"], single["proba"], atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mirrored", "multiworker"])
 def test_models_trained_under_a_strategy_save_and_pickle(distributed_fits, name):
     fitted = distributed_fits[name]
@@ -164,18 +170,21 @@ def test_models_trained_under_a_strategy_save_and_pickle(distributed_fits, name)
     assert fitted["loaded_replicas"] == fitted["replicas"]
 
 
+@pytest.mark.slow
 def test_after_a_distributed_fit_prediction_runs_on_one_device(distributed_fits):
     # one image for two replicas: the model predicts outside the strategy
     np.testing.assert_allclose(distributed_fits["one_image"], distributed_fits["mirrored"]["proba"][:1],
                                atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_last_batch_smaller_than_the_replicas_is_refused(distributed_fits):
     message = distributed_fits["uneven"]
     assert message is not None and "last training batch holds 1 image(s)" in message
     assert "batch_size" in message
 
 
+@pytest.mark.slow
 def test_environment_variable_sets_the_threads_of_a_fresh_process(distributed_fits):
     assert distributed_fits["threads"] == [1, 1]
 
@@ -205,6 +214,7 @@ def _free_ports(n):
             s.close()
 
 
+@pytest.mark.slow
 def test_multiworker_trains_across_two_worker_processes(distributed_fits):
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
@@ -227,10 +237,10 @@ def test_multiworker_trains_across_two_worker_processes(distributed_fits):
     np.testing.assert_allclose(results[0]["proba"], distributed_fits["single"]["proba"], atol=1e-5)
 
 
-def test_n_replicas_is_recorded_and_optional_in_model_files(tmp_path, small):
+def test_n_replicas_is_recorded_and_optional_in_model_files(tmp_path, small_histology):
     from medcnn import load_model
 
-    X, y = small
+    X, y = small_histology
     clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X[:32], y[:32])
     assert clf.n_replicas_ == 1
     del clf.n_replicas_  # as on an estimator loaded from a file written before the attribute existed
@@ -240,15 +250,15 @@ def test_n_replicas_is_recorded_and_optional_in_model_files(tmp_path, small):
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
-def test_invalid_distribute_is_rejected(small):
-    X, y = small
+def test_invalid_distribute_is_rejected(small_histology):
+    X, y = small_histology
     with pytest.raises(ValueError, match=r"distribute='gpu' is not valid; use one of \(None, 'mirrored', "
                                          r"'multiworker'\)"):
         CNNClassifier(architecture="lenet5", epochs=1, distribute="gpu").fit(X, y)
 
 
-def test_invalid_tf_config_is_named(monkeypatch, small):
-    X, y = small
+def test_invalid_tf_config_is_named(monkeypatch, small_histology):
+    X, y = small_histology
     monkeypatch.setenv("TF_CONFIG", "{cluster: worker}")
     with pytest.raises(ValueError, match=r"TF_CONFIG.*not valid JSON: '\{cluster: worker\}'"):
         CNNClassifier(architecture="lenet5", epochs=1, distribute="multiworker").fit(X, y)
@@ -271,10 +281,11 @@ def dask_client():
         os.environ.update(environment)
 
 
-def test_dask_backend_gives_the_results_of_a_local_search(dask_client, small):
+@pytest.mark.slow
+def test_dask_backend_gives_the_results_of_a_local_search(dask_client, small_histology):
     import tensorflow as tf
 
-    X, y = small
+    X, y = small_histology
     clf = CNNClassifier(architecture="lenet5", epochs=1, batch_size=16, random_state=0)
     grid = {"learning_rate": [1e-3, 3e-3]}
     with joblib.parallel_backend("dask"):
@@ -294,6 +305,7 @@ def test_dask_backend_gives_the_results_of_a_local_search(dask_client, small):
         np.testing.assert_allclose(remote.predict_proba(X), here.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_mixed_precision_policy_is_kept_and_probabilities_stay_float32():
     import keras
 

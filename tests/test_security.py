@@ -81,6 +81,7 @@ def attempts_of(result):
     return json.loads(line[len("ATTEMPTS "):])
 
 
+@pytest.mark.slow
 def test_core_paths_run_with_the_network_disabled():
     """import, fit (arrays and files), predict, save/load, pickle, transfer features,
     patient-grouped cross-validation and bootstrap AUC never open a connection."""
@@ -90,6 +91,7 @@ def test_core_paths_run_with_the_network_disabled():
     assert attempts_of(result) == []
 
 
+@pytest.mark.slow
 def test_pretrained_weights_by_name_are_the_one_network_use(tmp_path):
     """weights="imagenet" is the one path that reaches for the network; without it (or
     without a cached file) it fails with an error that names the file to place."""
@@ -119,6 +121,7 @@ def _with_lambda(input_shape, **params):
     return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
 
 
+@pytest.mark.slow
 def test_a_model_file_with_a_lambda_layer_is_refused_unless_safe_mode_is_off(histology, tmp_path):
     X, y = histology
     clf = CNNClassifier(architecture=_with_lambda, epochs=1, random_state=0).fit(X[:32], y[:32])

@@ -87,6 +87,7 @@ ESTIMATOR_B = {"architecture": "mnist_cnn", "learning_rate": 3e-3, "optimizer": 
                "augment": ("brightness", "contrast")}
 
 
+@pytest.mark.slow
 def test_estimators_fitted_alternately_predict_as_when_fitted_alone(data):
     X, y = data
     # A, B, A, B: each predicts right after its fit ("alone": nothing else ran between)...
@@ -102,6 +103,7 @@ def test_estimators_fitted_alternately_predict_as_when_fitted_alone(data):
         np.testing.assert_array_equal(clf.predict_proba(X), expected)
 
 
+@pytest.mark.slow
 def test_fitting_keeps_the_users_keras_and_random_globals(data):
     import keras
     import tensorflow as tf
@@ -138,6 +140,7 @@ def test_fitting_keeps_the_users_keras_and_random_globals(data):
         tf.random.set_seed(None)
 
 
+@pytest.mark.slow
 def test_random_state_gives_identical_predictions_across_processes(histology, histology_files):
     """This process (after other fits) and a fresh interpreter give bit-identical probabilities."""
     X, y = histology
@@ -164,6 +167,7 @@ def many_fits():
         process.communicate()
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_over_many_fits_in_one_process(many_fits):
     result = _result(many_fits)
     rss, graphs = result["rss_mb"], result["func_graphs"]

@@ -254,6 +254,7 @@ def _mean_colour(X):
     return np.asarray(X, dtype=float).mean(axis=(1, 2))
 
 
+@pytest.mark.slow
 def test_feature_union_in_a_cross_validated_pipeline(patches):
     X, y = patches
     deep = FunctionTransformer(_mean_colour, feature_names_out=lambda t, _: ["r", "g", "b"])
@@ -299,6 +300,7 @@ def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
 
 
+@pytest.mark.slow
 def test_import_does_not_load_tensorflow():
     code = ("import sys, medcnn.features; "
             "sys.exit(any(m in sys.modules for m in ('tensorflow', 'keras')))")

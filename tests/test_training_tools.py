@@ -8,14 +8,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from medcnn import CNNClassifier
 from medcnn.estimators._lr_find import LRFinderResult
-
-
-def small(**params):
-    defaults = dict(architecture="lenet5", epochs=1, batch_size=16, random_state=0)
-    defaults.update(params)
-    return CNNClassifier(**defaults)
 
 
 def events_files(folder):
@@ -24,10 +17,11 @@ def events_files(folder):
 
 
 # ---------------------------------------------------------------- TensorBoard
-def test_log_dir_writes_a_new_tensorboard_run_per_fit(histology, tmp_path):
+@pytest.mark.slow
+def test_log_dir_writes_a_new_tensorboard_run_per_fit(histology, tmp_path, small_classifier):
     pytest.importorskip("tensorboard")
     X, y = histology
-    clf = small(log_dir=tmp_path / "logs", validation_fraction=0.25)
+    clf = small_classifier(log_dir=tmp_path / "logs", validation_fraction=0.25)
     clf.fit(X[:64], y[:64])
     clf.set_params(validation_fraction=0.0).fit(X[:64], y[:64])  # e.g. the next fold of a CV loop
     assert clf.get_params()["log_dir"] == tmp_path / "logs"  # stored as given
@@ -56,8 +50,9 @@ def record_predictions(images):
     return Record()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transfer", [None, "finetune"])
-def test_checkpoints_hold_every_epoch_and_the_best(histology, tmp_path, transfer):
+def test_checkpoints_hold_every_epoch_and_the_best(histology, tmp_path, transfer, small_classifier):
     import keras
 
     X, y = histology
@@ -67,8 +62,8 @@ def test_checkpoints_hold_every_epoch_and_the_best(histology, tmp_path, transfer
         params = dict(epochs=3, validation_fraction=0.25)
     else:  # 2 + 1 epochs in two phases, best by training loss over both
         params = dict(epochs=2, transfer="finetune", finetune_epochs=1)
-    clf = small(**params, learning_rate=3e-3, checkpoint_dir=str(tmp_path / "checkpoints"),
-                callbacks=[record]).fit(X[:96], y[:96])
+    clf = small_classifier(**params, learning_rate=3e-3, checkpoint_dir=str(tmp_path / "checkpoints"),
+                           callbacks=[record]).fit(X[:96], y[:96])
     assert sorted(os.listdir(tmp_path / "checkpoints")) == [
         "best.keras", "epoch-001.keras", "epoch-002.keras", "epoch-003.keras"]
     for epoch in range(3):
@@ -81,19 +76,20 @@ def test_checkpoints_hold_every_epoch_and_the_best(histology, tmp_path, transfer
     np.testing.assert_allclose(proba, record.predictions[best_epoch], atol=1e-6)
 
 
-def test_finetune_phases_log_to_one_run(histology, tmp_path):
+@pytest.mark.slow
+def test_finetune_phases_log_to_one_run(histology, tmp_path, small_classifier):
     pytest.importorskip("tensorboard")
     X, y = histology
-    small(log_dir=str(tmp_path), transfer="finetune", finetune_epochs=1).fit(X[:48], y[:48])
+    small_classifier(log_dir=str(tmp_path), transfer="finetune", finetune_epochs=1).fit(X[:48], y[:48])
     (run,) = os.listdir(tmp_path)
     assert len(events_files(tmp_path / run / "train")) == 2  # one writer per phase, same run
 
 
 @pytest.mark.parametrize("name", ["log_dir", "checkpoint_dir"])
-def test_folder_parameters_are_checked(histology, name):
+def test_folder_parameters_are_checked(histology, name, small_classifier):
     X, y = histology
     with pytest.raises(ValueError, match=rf"{name}=3 is not valid; give a folder path"):
-        small(**{name: 3}).fit(X[:32], y[:32])
+        small_classifier(**{name: 3}).fit(X[:32], y[:32])
 
 
 # ------------------------------------------------------------ lr_schedule
@@ -112,59 +108,63 @@ def cosine(rate, steps):
     return rate * 0.5 * (1 + np.cos(np.pi * np.arange(steps) / steps))
 
 
-def test_cosine_schedule_decays_over_all_steps_of_the_fit(histology):
+@pytest.mark.slow
+def test_cosine_schedule_decays_over_all_steps_of_the_fit(histology, small_classifier):
     X, y = histology
     recorder = StepRates()
-    small(epochs=3, learning_rate=2e-3, lr_schedule="cosine", callbacks=[recorder]).fit(X[:48], y[:48])
+    small_classifier(epochs=3, learning_rate=2e-3, lr_schedule="cosine", callbacks=[recorder]).fit(X[:48], y[:48])
     steps = 3 * 3  # 48 images in batches of 16, three epochs
     np.testing.assert_allclose(recorder.rates, cosine(2e-3, steps), rtol=1e-5, atol=1e-9)
 
 
-def test_cosine_schedule_restarts_for_the_finetune_phase(histology):
+@pytest.mark.slow
+def test_cosine_schedule_restarts_for_the_finetune_phase(histology, small_classifier):
     X, y = histology
     recorder = StepRates()
-    small(epochs=2, finetune_epochs=1, transfer="finetune", learning_rate=1e-3, lr_schedule="cosine",
-          callbacks=[recorder]).fit(X[:32], y[:32])
+    small_classifier(epochs=2, finetune_epochs=1, transfer="finetune", learning_rate=1e-3, lr_schedule="cosine",
+                     callbacks=[recorder]).fit(X[:32], y[:32])
     expected = np.concatenate([cosine(1e-3, 4), cosine(1e-4, 2)])
     np.testing.assert_allclose(recorder.rates, expected, rtol=1e-5, atol=1e-9)
 
 
-def test_constant_rate_without_a_schedule(histology):
+@pytest.mark.slow
+def test_constant_rate_without_a_schedule(histology, small_classifier):
     X, y = histology
     recorder = StepRates()
-    small(epochs=2, learning_rate=3e-3, lr_schedule=None, callbacks=[recorder]).fit(X[:32], y[:32])
+    small_classifier(epochs=2, learning_rate=3e-3, lr_schedule=None, callbacks=[recorder]).fit(X[:32], y[:32])
     np.testing.assert_allclose(recorder.rates, 3e-3, rtol=1e-6)
 
 
-def test_lr_schedule_is_checked(histology):
+def test_lr_schedule_is_checked(histology, small_classifier):
     X, y = histology
     with pytest.raises(ValueError, match=r"lr_schedule='linear' is not valid; use one of"):
-        small(lr_schedule="linear").fit(X[:32], y[:32])
+        small_classifier(lr_schedule="linear").fit(X[:32], y[:32])
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make_callback", [
     lambda keras: keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3),
     lambda keras: keras.callbacks.ReduceLROnPlateau(monitor="loss"),
 ])
-def test_rate_callback_with_a_schedule_is_refused(histology, make_callback):
+def test_rate_callback_with_a_schedule_is_refused(histology, make_callback, small_classifier):
     import keras
 
     X, y = histology
     callback = make_callback(keras)
     with pytest.raises(ValueError, match=rf"{type(callback).__name__}.*lr_schedule='cosine'.*lr_schedule=None"):
-        small(lr_schedule="cosine", callbacks=[callback]).fit(X[:32], y[:32])
+        small_classifier(lr_schedule="cosine", callbacks=[callback]).fit(X[:32], y[:32])
     # with the schedule off, the callback sets the rate
     recorder = StepRates()
-    small(epochs=1, lr_schedule=None, callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3),
-                                                 recorder]).fit(X[:32], y[:32])
+    small_classifier(lr_schedule=None, callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3),
+                                                  recorder]).fit(X[:32], y[:32])
     np.testing.assert_allclose(recorder.rates, 1e-3, rtol=1e-6)
 
 # ------------------------------------------------------------------ lr_find
 @pytest.fixture(scope="module")
-def range_test(histology):
+def range_test(histology, small_classifier):
     X, y = histology
-    clf = small(learning_rate=1e-3)
+    clf = small_classifier(learning_rate=1e-3)
     params = clf.get_params()
     result = clf.lr_find(X, y, start_lr=1e-6, end_lr=1.0, num_steps=60)
     return clf, params, result
@@ -219,10 +219,10 @@ def test_lr_find_plot_is_a_figure_with_a_log_axis(range_test):
     assert result.plot(ax=ax) is other
 
 
-def test_lr_find_stops_once_the_loss_diverges(histology):
+def test_lr_find_stops_once_the_loss_diverges(histology, small_classifier):
     X, y = histology
-    result = small(optimizer="sgd").lr_find(X[:64], y[:64], start_lr=1e-3, end_lr=1e3, num_steps=40,
-                                            smooth=0.5)
+    result = small_classifier(optimizer="sgd").lr_find(X[:64], y[:64], start_lr=1e-3, end_lr=1e3, num_steps=40,
+                                                       smooth=0.5)
     assert len(result.learning_rates) < 40
     smoothed = result.smoothed_losses
     assert not np.isfinite(smoothed[-1]) or smoothed[-1] > 4 * smoothed[:-1].min()
@@ -237,10 +237,10 @@ def test_lr_find_stops_once_the_loss_diverges(histology):
     (dict(num_steps=2.5), r"num_steps=2.5 is not valid"),
     (dict(smooth=1.0), r"smooth=1.0 is not valid; give a float in \[0, 1\)"),
 ])
-def test_lr_find_rejects_bad_parameters(histology, kwargs, message):
+def test_lr_find_rejects_bad_parameters(histology, kwargs, message, small_classifier):
     X, y = histology
     with pytest.raises(ValueError, match=message):
-        small().lr_find(X, y, **kwargs)
+        small_classifier().lr_find(X, y, **kwargs)
 
 
 def test_lr_finder_result_suggestions_on_a_known_curve():

@@ -20,6 +20,7 @@ def extractor(**params):
     return TransferFeatureExtractor(**defaults)
 
 
+@pytest.mark.slow
 def test_features_shapes_names_and_determinism(histology):
     X, _ = histology
     features = extractor().fit_transform(X)
@@ -29,6 +30,7 @@ def test_features_shapes_names_and_determinism(histology):
     np.testing.assert_array_equal(extractor().fit_transform(X), features)
 
 
+@pytest.mark.slow
 def test_layer_and_pooling_choices(histology):
     X, _ = histology
     assert extractor(layer="penultimate").fit_transform(X[:5]).shape == (5, 120)
@@ -43,6 +45,7 @@ def test_layer_and_pooling_choices(histology):
         extractor(weights="imagenet").fit(X[:5])
 
 
+@pytest.mark.slow
 def test_fitted_classifier_as_backbone_gives_its_penultimate_features(histology):
     X, y = histology
     clf = CNNClassifier(architecture="lenet5", epochs=2, random_state=0).fit(X, y)
@@ -55,6 +58,7 @@ def test_fitted_classifier_as_backbone_gives_its_penultimate_features(histology)
     np.testing.assert_allclose(proba, clf.predict_proba(X[:10]), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_unfitted_classifier_backbone_is_trained_per_fold(histology):
     X, y = histology
     pipe = Pipeline([("cnn", TransferFeatureExtractor(CNNClassifier(architecture="lenet5", epochs=2),
@@ -68,6 +72,7 @@ def test_unfitted_classifier_backbone_is_trained_per_fold(histology):
     assert TransferFeatureExtractor(frozen).fit(X).transform(X[:3]).shape == (3, 84)
 
 
+@pytest.mark.slow
 def test_keras_files_as_backbones(histology, tmp_path):
     X, y = histology
     clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
@@ -81,6 +86,7 @@ def test_keras_files_as_backbones(histology, tmp_path):
         TransferFeatureExtractor(str(notes)).fit(X)
 
 
+@pytest.mark.slow
 def test_memory_cache_skips_the_network(histology, tmp_path):
     X, _ = histology
     fitted = extractor(memory=str(tmp_path)).fit(X)
@@ -96,6 +102,7 @@ def test_memory_cache_skips_the_network(histology, tmp_path):
     assert not np.array_equal(avg, maxed) and flat.shape == (8, 3 * 3 * 128)
 
 
+@pytest.mark.slow
 def test_pipeline_gridsearch_featureunion_set_output_and_pickle(histology):
     X, y = histology
     pipe = Pipeline([("cnn", extractor()), ("select", SelectKBest()),
@@ -118,6 +125,7 @@ def test_paths_and_arrays_give_the_same_features(histology, histology_files):
     np.testing.assert_allclose(fitted.transform(paths), fitted.transform(X[:40]), atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, extra, trains_backbone", [
     ("frozen", {}, False), ("finetune", {"finetune_epochs": 1}, True), ("partial", {"trainable_layers": 2}, True)])
 def test_transfer_modes_freeze_the_architecture(histology, mode, extra, trains_backbone):
@@ -157,6 +165,7 @@ def test_frozen_backbone_keeps_its_weights_while_the_head_learns(histology):
     assert not np.array_equal(head.numpy(), before[head.path])
 
 
+@pytest.mark.slow
 def test_finetuning_a_pretrained_backbone_keeps_its_preprocessing_fixed(histology):
     X, y = histology
     clf = CNNClassifier(architecture="mobilenet_v2", epochs=1, finetune_epochs=1, transfer="finetune",
@@ -171,6 +180,7 @@ PRETRAINED = sorted(c.name for c in __import__("medcnn").registry.architectures.
                     if c.metadata.get("pretrained"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_every_pretrained_backbone_extracts_named_features(histology, name):
     import medcnn
