@@ -12,17 +12,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
+from .._runtime import (check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded, single_device,
+                       strategy_scope)
 from ._base import ImageInputMixin
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
                            restore_training_state, resume_recorder)
-from ._distribute import check_batch_shares, make_strategy, replicas, single_device, strategy_scope
 from ._imbalance import make_loss
 from ._lr_find import LRFinderMixin
 from ._networks import feature_network, pooled
 from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
 from ._persistence import ModelStateMixin, save_estimator
 from ._prediction import ClassifierPredictionMixin
-from ._training import build_augmenters, fresh_keras_state, resolve_architecture, seeded, set_trainable
+from ._training import build_augmenters, resolve_architecture, set_trainable
 
 __all__ = ["CNNClassifier"]
 

@@ -10,12 +10,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._runtime import ensure_tensorflow_threads, fresh_keras_state, seeded
 from ._base import ImageInputMixin
 from ._inputs import RESIZE_MODES
 from ._networks import POOLINGS, feature_network, pooled, tap
 from ._persistence import ModelStateMixin
-from ._threads import ensure_tensorflow_threads
-from ._training import fresh_keras_state, resolve_architecture, seeded
+from ._training import resolve_architecture
 
 __all__ = ["TransferFeatureExtractor"]
 

@@ -14,7 +14,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-from ._distribute import DISTRIBUTE_MODES
+from .._runtime import DISTRIBUTE_MODES
 from ._imbalance import LOSSES, SAMPLING_MODES
 from ._inputs import RESIZE_MODES
 from ._training import TRANSFER_MODES
