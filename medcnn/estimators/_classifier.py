@@ -21,7 +21,7 @@ from ._imbalance import make_loss
 from ._lr_find import LRFinderMixin
 from ._networks import feature_network, pooled
 from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
-from ._persistence import ModelStateMixin, save_estimator
+from ._persistence import ModelStateMixin, loadable, save_estimator
 from ._prediction import ClassifierPredictionMixin
 from ._training import build_augmenters, resolve_architecture, set_trainable
 
@@ -31,6 +31,7 @@ _FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "
                 "n_steps_")
 
 
+@loadable
 class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin,
                     BaseEstimator):
     """Convolutional neural network classifier for medical images.

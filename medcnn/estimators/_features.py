@@ -178,7 +178,8 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
 
         from medcnn.exceptions import ModelFileError
 
-        from ._persistence import META_MEMBER, load_model
+        from .._archive import META_MEMBER
+        from ._persistence import load_model
 
         import zipfile
 
