@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from medcnn import CNNClassifier, augment_offline
-from medcnn.estimators._sources import ArrayImages
+from medcnn._input import ArrayImages
 
 
 def small(**params):

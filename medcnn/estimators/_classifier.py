@@ -11,7 +11,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..augmenters import build_augmenters
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
+from .._networks import feature_network, pooled, resolve_architecture, set_trainable
 from .._runtime import (check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded, single_device,
                        strategy_scope)
 from ._base import ImageInputMixin
@@ -19,11 +21,9 @@ from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerp
                            restore_training_state, resume_recorder)
 from ._imbalance import make_loss
 from ._lr_find import LRFinderMixin
-from ._networks import feature_network, pooled
 from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
 from ._persistence import ModelStateMixin, loadable, save_estimator
 from ._prediction import ClassifierPredictionMixin
-from ._training import build_augmenters, resolve_architecture, set_trainable
 
 __all__ = ["CNNClassifier"]
 

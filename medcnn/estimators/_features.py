@@ -10,12 +10,11 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._input import RESIZE_MODES, is_path_array
+from .._networks import POOLINGS, feature_network, pooled, resolve_architecture, tap
 from .._runtime import ensure_tensorflow_threads, fresh_keras_state, seeded
 from ._base import ImageInputMixin
-from ._inputs import RESIZE_MODES
-from ._networks import POOLINGS, feature_network, pooled, tap
 from ._persistence import ModelStateMixin
-from ._training import resolve_architecture
 
 __all__ = ["TransferFeatureExtractor"]
 
@@ -295,7 +294,6 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
             return _extract(self, self.fingerprint_, X)
         from sklearn.utils.validation import check_memory
 
-        from ._inputs import is_path_array
 
         key = self.fingerprint_
         if is_path_array(X):  # the same names with other contents must not hit the cache

@@ -15,9 +15,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
 from .._runtime import DISTRIBUTE_MODES
-from ._imbalance import LOSSES, SAMPLING_MODES
-from ._inputs import RESIZE_MODES
-from ._training import TRANSFER_MODES
+from .._input import RESIZE_MODES, SAMPLING_MODES
+from .._networks import TRANSFER_MODES
+from ._imbalance import LOSSES
 
 __all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer",
            "require_tensorboard", "new_run_dir"]

@@ -8,11 +8,11 @@ import warnings
 import numpy as np
 from sklearn.utils import check_random_state
 
-from medcnn.datasets._loaders import ON_ERROR
+from medcnn.augmenters import build_augmenters, mixes_labels
+from medcnn.datasets import ON_ERROR
 from medcnn.exceptions import SkippedFilesWarning
 
 from ._params import check_tta
-from ._training import build_augmenters, mixes_labels
 
 __all__ = ["ClassifierPredictionMixin"]
 

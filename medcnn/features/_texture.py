@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from medcnn.estimators._inputs import ImageSpec, array_images, is_path_array
+from medcnn._input import ImageSpec, PathImages, array_images, is_path_array
 
 from ._descriptors import describe_images, feature_names, image_plane, validate_settings
 
@@ -192,7 +192,6 @@ class TextureFeatures(TransformerMixin, BaseEstimator):
         """
         settings = self._settings()
         if is_path_array(X):
-            from medcnn.estimators._sources import PathImages
 
             sample_shape = PathImages(X).sample_shape  # the CNN estimators' rule
         else:

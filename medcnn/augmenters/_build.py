@@ -1,25 +1,8 @@
-"""Training helpers: architecture and augmenter resolution, freezing for transfer."""
+"""Turning the ``augment`` parameter of an estimator into augmentation layers."""
 
 from __future__ import annotations
 
-__all__ = ["build_augmenters", "mixes_labels", "resolve_architecture", "set_trainable", "TRANSFER_MODES"]
-
-TRANSFER_MODES = (None, "frozen", "finetune", "partial")
-
-
-def resolve_architecture(architecture):
-    """Return ``(factory, metadata, name)`` for a registered name or a callable."""
-    from medcnn.registry import architectures
-
-    if callable(architecture):
-        return architecture, {}, getattr(architecture, "__name__", "custom")
-    if not isinstance(architecture, str):
-        raise TypeError(
-            f"architecture={architecture!r} is not valid: give a registered name "
-            f"({', '.join(architectures.names())}) or a callable (input_shape, **params) -> keras.Model."
-        )
-    component = architectures.get(architecture)
-    return component.factory, component.metadata, architecture
+__all__ = ["build_augmenters", "mixes_labels"]
 
 
 def _is_pair(item):
@@ -90,28 +73,3 @@ def mixes_labels(layer):
 
     return bool(getattr(layer, "mixes_labels", False)) or isinstance(
         layer, (keras.layers.MixUp, keras.layers.CutMix))
-
-
-def set_trainable(model, transfer, trainable_layers=None):
-    """Freeze the architecture inside ``model`` (the nested backbone) for ``transfer``.
-
-    ``"frozen"``/``"finetune"``: every architecture layer frozen; ``"partial"``: only the
-    last ``trainable_layers`` layers train; None: all train. BatchNormalization layers
-    are kept frozen (inference mode) whenever the architecture is partly or wholly
-    frozen or being fine-tuned, so their statistics are not disturbed.
-    """
-    import keras
-
-    backbone = next((layer for layer in model.layers if isinstance(layer, keras.Model)), None)
-    if backbone is None:
-        raise ValueError("transfer needs a model with a nested architecture; none was found.")
-    from medcnn.architectures._pretrained import PREPROCESS_LAYER
-
-    # the fixed input preprocessing of pretrained backbones never trains
-    layers = [layer for layer in backbone.layers if layer.weights and layer.name != PREPROCESS_LAYER]
-    keep = {"frozen": 0, "finetune": 0, "partial": trainable_layers}.get(transfer, len(layers))
-    backbone.trainable = True
-    for index, layer in enumerate(layers):
-        layer.trainable = index >= len(layers) - keep
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False

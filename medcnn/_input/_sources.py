@@ -18,11 +18,11 @@ from collections import Counter
 
 import numpy as np
 
-from medcnn.datasets._images import read_image, reader_for, to_channels
+from medcnn.datasets import max_image_pixels, read_image, reader_for, to_channels
 from medcnn.exceptions import ImageReadError
 
-from ._imbalance import balanced_epoch, class_indices, stream_seed
-from ._inputs import RESIZE_MODES, scaled_float
+from ._arrays import RESIZE_MODES, scaled_float
+from ._sampling import balanced_epoch, class_indices, stream_seed
 
 __all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
 
@@ -72,7 +72,7 @@ def resize_images(images: np.ndarray, size, mode="resize") -> np.ndarray:
 def _finish(ds, batch_size, augmenters, shuffle_seed):
     import tensorflow as tf
 
-    from ._training import mixes_labels
+    from medcnn.augmenters import mixes_labels
 
     ds = ds.batch(batch_size)
     if augmenters:
@@ -241,7 +241,6 @@ class PathImages:
         channels, size, mode = self.channels, self.size, self.resize_mode
 
         def read_native():
-            from medcnn.datasets._readers import max_image_pixels
 
             # (height, width, components) from the PNG IHDR chunk or the JPEG frame header
             # (components 0 for PNG, zeros for other formats): a few scalar ops, no decoding.
