@@ -31,7 +31,7 @@ Keras).
 
 from medcnn.hookspecs import hookimpl
 
-from ._build import build_augmenters, mixes_labels
+from ._build import build_augmenters, mixes_labels  # noqa: F401 - for the estimators, not public API
 from ._geometric import elastic, flip, perspective, resized_crop, rotate, rotate90, shear, shift, zoom
 from ._intensity import (blur, brightness, color_jitter, contrast, cutmix, erasing, mixup, noise,
                          stain_jitter)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import numbers
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,15 +14,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..augmenters import build_augmenters
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
-from .._networks import feature_network, pooled, resolve_architecture, set_trainable
-from .._runtime import (check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded, single_device,
-                       strategy_scope)
+from .._input import RESIZE_MODES, SAMPLING_MODES, is_path_array
+from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
+                           StrOptions, validate_parameters)
+from .._networks import TRANSFER_MODES, feature_network, pooled, resolve_architecture, set_trainable
+from .._runtime import (DISTRIBUTE_MODES, check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded,
+                        single_device, strategy_scope)
 from ._base import ImageInputMixin
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
                            restore_training_state, resume_recorder)
-from ._imbalance import make_loss
+from ._imbalance import LOSSES, make_loss
 from ._lr_find import LRFinderMixin
-from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
+from ._params import (LR_SCHEDULES, check_classifier_params, encode_targets, make_optimizer, new_run_dir,
+                      require_tensorboard)
 from ._persistence import ModelStateMixin, loadable, save_estimator
 from ._prediction import ClassifierPredictionMixin
 
@@ -263,7 +268,72 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
 
+    _parameter_constraints = {
+        "architecture": [str, callable],
+        "architecture_params": [dict, None],
+        "image_size": [PositiveInt(), Size(), None],
+        "image_shape": [ImageShape(), None],
+        "resize_mode": [StrOptions(set(RESIZE_MODES))],
+        "epochs": [PositiveInt(), StrOptions({"auto"})],
+        "batch_size": [PositiveInt()],
+        "learning_rate": [Real(0, None, closed="neither")],
+        "optimizer": [KerasOptimizer()],
+        "lr_schedule": [StrOptions({s for s in LR_SCHEDULES if s}), None],
+        "validation_fraction": [Real(0, 1, closed="left")],
+        "early_stopping": [PositiveInt(), Options(bool, {False}), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "sampling": [StrOptions({s for s in SAMPLING_MODES if s}), None],
+        "loss": [StrOptions(set(LOSSES)), callable],
+        "focal_gamma": [Real(0, None, closed="left")],
+        "focal_alpha": [numbers.Real, "array-like", None],  # its range and length: make_loss, with the classes
+        "augment": [str, list, tuple, callable, None],
+        "tta": [PositiveInt(), None],
+        "tta_augment": [str, list, tuple, callable, None],
+        "transfer": [StrOptions({t for t in TRANSFER_MODES if t}), None],
+        "trainable_layers": [Int(0, None, closed="left"), None],
+        "finetune_epochs": [PositiveInt(), None],
+        "cache": [StrOptions({"auto", "memory"}), PATH, None],
+        "reader_params": [NestedDicts(), None],
+        "random_state": ["random_state"],
+        "verbose": [Int(0, 2), "boolean"],
+        "callbacks": [list, tuple, None],
+        "log_dir": [PATH, None],
+        "checkpoint_dir": [PATH, None],
+        "distribute": [StrOptions({d for d in DISTRIBUTE_MODES if d}), None],
+    }
+    _parameter_hints = {
+        "architecture": "give a registered architecture name (see medcnn plugins) or a callable "
+                        "(input_shape, **params) -> keras.Model",
+        "architecture_params": "give a dict of keyword parameters of the architecture, or None",
+        "image_size": "give an int, (height, width) or None",
+        "resize_mode": f"use one of {RESIZE_MODES}",
+        "epochs": "give an integer >= 1 or 'auto' (a budget that follows the size of the training set)",
+        "batch_size": "give an integer >= 1",
+        "learning_rate": "give a float > 0",
+        "lr_schedule": f"use one of {LR_SCHEDULES}",
+        "validation_fraction": "give a float in [0, 1)",
+        "early_stopping": "give False or a patience (int >= 1)",
+        "class_weight": "give 'balanced', a dict of weights by class label, or None",
+        "sampling": f"use one of {SAMPLING_MODES}",
+        "loss": f"use one of {LOSSES} or a Keras loss",
+        "focal_gamma": "give a float >= 0",
+        "focal_alpha": "give None, a float in (0, 1) or one weight per class",
+        "augment": "give augmenter names, (name, params) pairs or layers, a preset name, or None",
+        "tta": "give an integer >= 1 (views averaged) or None",
+        "tta_augment": "give augmenter names, (name, params) pairs or layers, or None",
+        "transfer": f"use one of {TRANSFER_MODES}",
+        "finetune_epochs": "give an integer >= 1",
+        "cache": "give 'auto', 'memory', a folder path or None",
+        "verbose": "give 0 (silent), 1 (progress bar) or 2 (one line per epoch)",
+        "callbacks": "give a list of keras.callbacks.Callback, or None",
+        "log_dir": "give a folder path (str or os.PathLike) or None",
+        "checkpoint_dir": "give a folder path (str or os.PathLike) or None",
+        "distribute": f"use one of {DISTRIBUTE_MODES}",
+    }
+
     def _check_params(self):
+        """Every parameter against its constraints, then the checks that relate parameters."""
+        validate_parameters(self)
         check_classifier_params(self.get_params(deep=False))
 
     # --------------------------------------------------------------- building
@@ -385,14 +455,20 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         pairs), ``classes``, ``sample_shape`` and ``input_shape``, inside the seeded
         context that training must run in (and that names unreadable files).
         """
+        # parameters, names and labels first: no file is read before they are found valid
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
-        source = self._source(X, None)
+        # arrays are checked as they are; files are read only once the labels are found valid
+        source = None if is_path_array(X) else self._source(X, None)
+        n_samples = len(X) if source is None else len(source)
         # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
         other_correction = self.sampling is not None or (self.loss == "focal" and self.focal_alpha is not None)
         class_weight = None if other_correction and self.class_weight == "balanced" else self.class_weight
         classes, y_encoded, one_hot, weights = encode_targets(
-            y, len(source), sample_weight, class_weight, type(self).__name__)
+            y, n_samples, sample_weight, class_weight, type(self).__name__)
+        make_loss(self.loss, len(classes), self.focal_gamma, self.focal_alpha)  # focal_alpha fits the classes
+        if source is None:
+            source = self._source(X, None)
 
         sample_shape = source.sample_shape
         # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
