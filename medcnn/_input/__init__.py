@@ -9,7 +9,8 @@ sampling of an epoch (``_sampling``).
 
 from ._arrays import RESIZE_MODES, SCALE, ImageSpec, array_images, is_path_array, scaled_float
 from ._sampling import SAMPLING_MODES
-from ._sources import ArrayImages, PathImages, resize_images
+from ._sources import ArrayImages, PathImages, mixes_labels, resize_images
 
 __all__ = ["RESIZE_MODES", "SCALE", "ImageSpec", "array_images", "is_path_array", "scaled_float", "SAMPLING_MODES",
-           "ArrayImages", "PathImages", "resize_images"]
+           "ArrayImages", "PathImages", "resize_images",
+           "mixes_labels"]

@@ -24,7 +24,7 @@ from medcnn.exceptions import ImageReadError
 from ._arrays import RESIZE_MODES, scaled_float
 from ._sampling import balanced_epoch, class_indices, stream_seed
 
-__all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
+__all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS", "mixes_labels"]
 
 #: Readers whose files TensorFlow decodes natively: PNG gives the same pixels as the
 #: Pillow reader; JPEG may differ by a few levels (another IDCT implementation).
@@ -69,10 +69,21 @@ def resize_images(images: np.ndarray, size, mode="resize") -> np.ndarray:
     return np.concatenate(parts).astype(np.float32, copy=False)
 
 
+def mixes_labels(layer):
+    """Whether an augmentation layer mixes images *and* labels (MixUp, CutMix).
+
+    Such layers are called with ``{"images": x, "labels": one_hot}`` and return the
+    same dictionary; they are left out of test-time augmentation.
+    """
+    import keras
+
+    return bool(getattr(layer, "mixes_labels", False)) or isinstance(
+        layer, (keras.layers.MixUp, keras.layers.CutMix))
+
+
 def _finish(ds, batch_size, augmenters, shuffle_seed):
     import tensorflow as tf
 
-    from medcnn.augmenters import mixes_labels
 
     ds = ds.batch(batch_size)
     if augmenters:

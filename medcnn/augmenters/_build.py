@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from medcnn._input import mixes_labels
+
 __all__ = ["build_augmenters", "mixes_labels"]
 
 
@@ -61,15 +63,3 @@ def build_augmenters(augment, seed, channels=None):
                 pass
         layers.append(layer)
     return layers
-
-
-def mixes_labels(layer):
-    """Whether an augmentation layer mixes images *and* labels (MixUp, CutMix).
-
-    Such layers are called with ``{"images": x, "labels": one_hot}`` and return the
-    same dictionary; they are left out of test-time augmentation.
-    """
-    import keras
-
-    return bool(getattr(layer, "mixes_labels", False)) or isinstance(
-        layer, (keras.layers.MixUp, keras.layers.CutMix))

@@ -3,7 +3,7 @@
 from ._classifier import CNNClassifier
 from ._features import TransferFeatureExtractor
 from ._lr_find import LRFinderResult
-from ._offline import augment_offline
+from ..augmenters import augment_offline
 from ._persistence import load_model
 from .._runtime import configure_tensorflow_threads
 

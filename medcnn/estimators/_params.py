@@ -1,4 +1,5 @@
-"""CNNClassifier's checks across parameters, its targets, its optimizer and built-in callbacks."""
+"""What CNNClassifier compiles and checks: targets, loss, optimizer, built-in callbacks, and the
+checks across parameters."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer",
+__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer", "make_loss", "LOSSES",
            "require_tensorboard", "new_run_dir"]
 
 
@@ -173,3 +174,46 @@ def new_run_dir(log_dir):
             continue
         return path
     raise RuntimeError(f"No free run folder name in {log_dir!r} for {stamp}; clean up the folder.")
+
+
+LOSSES = ("cross_entropy", "focal")
+
+
+def make_loss(loss, n_classes, gamma=2.0, alpha=None):
+    """The Keras loss for one-hot targets.
+
+    ``"cross_entropy"``: categorical cross-entropy. ``"focal"``: the focal loss of
+    Lin et al. (2017), ``-alpha_t (1 - p_t)^gamma log(p_t)``, as
+    ``keras.losses.CategoricalFocalCrossentropy``. ``alpha`` is None (every class
+    weighted 1), a float in (0, 1) for two classes (weight of the second class in
+    ``classes_``; the first gets ``1 - alpha``) or one weight per class.
+    """
+    import keras
+
+    if not isinstance(loss, str):
+        if callable(loss):
+            return loss
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    if loss == "cross_entropy":
+        return keras.losses.CategoricalCrossentropy()
+    if loss != "focal":
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    if not (isinstance(gamma, numbers.Real) and not isinstance(gamma, bool) and gamma >= 0):
+        raise ValueError(f"focal_gamma={gamma!r} is not valid; give a float >= 0 (2 is usual).")
+    if alpha is None:
+        weights = [1.0] * n_classes
+    elif isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        if not 0 < alpha < 1:
+            raise ValueError(f"focal_alpha={alpha!r} is out of range; give a float in (0, 1).")
+        if n_classes != 2:
+            raise ValueError(
+                f"focal_alpha={alpha!r} (one float) needs two classes; with {n_classes} classes "
+                "give one weight per class, in the order of classes_.")
+        weights = [1.0 - float(alpha), float(alpha)]
+    else:
+        weights = [float(a) for a in np.ravel(alpha)]
+        if len(weights) != n_classes or min(weights) <= 0:
+            raise ValueError(
+                f"focal_alpha={alpha!r} is not valid; give {n_classes} positive weights, one per "
+                "class in the order of classes_.")
+    return keras.losses.CategoricalFocalCrossentropy(alpha=weights, gamma=float(gamma))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..augmenters import build_augmenters, mixes_labels
-from .._input import SCALE, ArrayImages, PathImages, array_images, is_path_array
+from .._input import SCALE, ArrayImages, PathImages, array_images, is_path_array, mixes_labels
+from ._build import build_augmenters
 
 __all__ = ["augment_offline"]
 
