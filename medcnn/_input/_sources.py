@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from medcnn.datasets import max_image_pixels, read_image, reader_for, to_channels
+from medcnn.datasets import max_image_pixels, read_image, read_with, reader_for, to_channels
 from medcnn.exceptions import ImageReadError
 
 from ._arrays import RESIZE_MODES, scaled_float
@@ -207,8 +207,15 @@ class PathImages:
         return len(self.paths)
 
     # -- reading in Python (probing, non-native formats, error diagnosis)
+    def _decode(self, path, reader):
+        """The image array of ``path``, by the reader found for it (None: not found, and
+        reading names the file and the reason)."""
+        if reader is None:
+            return read_image(path)
+        return read_with(path, reader, self.reader_params.get(reader, {}))
+
     def _read(self, i, channels):
-        image = read_image(self.paths[i], **self.reader_params.get(self.readers[i], {}))
+        image = self._decode(self.paths[i], self.readers[i])
         try:
             return scaled_float(to_channels(image, channels))
         except ValueError as exc:
@@ -218,8 +225,7 @@ class PathImages:
     def sample_shape(self):
         """``(h, w, c)``: the most common size among the first PROBE_IMAGES files, and
         their channels (3 if any has colour, else 1) unless given."""
-        images = [read_image(p, **self.reader_params.get(r, {}))
-                  for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
+        images = [self._decode(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
         if self.channels is None:
             self.channels = 3 if any(im.ndim == 3 and im.shape[-1] >= 3 for im in images) else 1
         (height, width), _ = Counter(im.shape[:2] for im in images).most_common(1)[0]

@@ -10,6 +10,7 @@ Examples
 
 from ._dataset import ImageDataset, inspect_image
 from ._images import read_image, reader_for, to_channels
+from ._images import read_with  # noqa: F401 - for the input pipeline, not public API
 from ._loaders import ON_ERROR  # noqa: F401 - shared with the estimators, not public API
 from ._loaders import (IDC_PATIENT_PATTERN, ErrorPolicy, guess_loader, load, load_arrays, load_csv,
                        load_directory, load_idc)
