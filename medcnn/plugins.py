@@ -150,6 +150,23 @@ def unregister(name: str) -> None:
     ------
     ValueError
         If no plugin is registered under ``name``.
+
+    Examples
+    --------
+    >>> import types, medcnn
+    >>> from medcnn.registry import augmenters
+    >>> plugin = types.SimpleNamespace()
+    >>> @medcnn.hookimpl
+    ... def register_augmenters(register):
+    ...     register("my_identity", lambda **p: (lambda x, training=False: x))
+    >>> plugin.register_augmenters = register_augmenters
+    >>> medcnn.plugins.register(plugin, name="demo-plugin")
+    'demo-plugin'
+    >>> "my_identity" in augmenters
+    True
+    >>> medcnn.plugins.unregister("demo-plugin")
+    >>> "my_identity" in augmenters
+    False
     """
     with _lock:
         pm = get_plugin_manager()
@@ -167,7 +184,19 @@ def reset() -> None:
     """Forget every loaded plugin; the next lookup loads them again.
 
     Use after installing a plugin package in a running process, or to re-read
-    ``MEDCNN_DISABLE_PLUGIN_AUTOLOAD``.
+    ``MEDCNN_DISABLE_PLUGIN_AUTOLOAD``. Plugins registered at run time with
+    :func:`register` are forgotten too.
+
+    Examples
+    --------
+    >>> from medcnn import plugins
+    >>> from medcnn.registry import architectures
+    >>> manager = plugins.get_plugin_manager()
+    >>> plugins.reset()
+    >>> plugins.get_plugin_manager() is manager
+    False
+    >>> "workshop_cnn" in architectures  # the built-in plugins are loaded again
+    True
     """
     global _manager
     with _lock:
@@ -184,6 +213,16 @@ def load_errors() -> dict[str, BaseException]:
     dict of str to BaseException
         Entry point name -> the exception raised while loading it; empty when
         every plugin loaded. A copy: changing it has no effect.
+
+    Examples
+    --------
+    >>> from medcnn.plugins import load_errors
+    >>> errors = load_errors()
+    >>> isinstance(errors, dict)
+    True
+    >>> errors["broken"] = ImportError("no module named 'broken'")
+    >>> "broken" in load_errors()  # the copy was changed, not the plugin state
+    False
     """
     get_plugin_manager()
     return dict(_load_errors)

@@ -26,7 +26,10 @@ __all__ = ["Component", "Registry", "get_registry", "architectures", "augmenters
 class Component:
     """One registered component.
 
-    Attributes
+    Entries are made by the registries from what the plugin hooks register; users
+    get them from :meth:`Registry.get` and :meth:`Registry.components`.
+
+    Parameters
     ----------
     kind : str
         ``"architecture"``, ``"augmenter"``, ``"dataset_loader"`` or ``"image_reader"``.
@@ -40,6 +43,15 @@ class Component:
         Name of the plugin that registered it.
     metadata : dict
         Extra keywords given to ``register`` (e.g. ``min_size`` for architectures).
+
+    Examples
+    --------
+    >>> from medcnn.registry import Component, architectures
+    >>> component = architectures.get("workshop_cnn")
+    >>> isinstance(component, Component), component.kind, component.plugin
+    (True, 'architecture', 'medcnn.architectures')
+    >>> component.metadata["min_size"]
+    12
     """
 
     kind: str
@@ -223,6 +235,14 @@ def get_registry(kind: str) -> Registry:
     ------
     ValueError
         If ``kind`` is not a known component kind.
+
+    Examples
+    --------
+    >>> from medcnn.registry import architectures, get_registry
+    >>> get_registry("architecture") is architectures
+    True
+    >>> "png" in get_registry("image_reader")
+    True
     """
     try:
         return _registries[kind]

@@ -13,7 +13,7 @@ import _helpers  # noqa: E402
 # Doctests in the package that train networks, by the name of the documented object (the end
 # of the doctest's name); doctests cannot carry marks, so they are marked slow here.
 SLOW_DOCTESTS = (
-    "CNNClassifier", "CNNClassifier.save", "ClassifierPredictionMixin.predict_proba", "CNNEnsemble",
+    "CNNClassifier", "BaseCNN.save", "CNNClassifier.predict_proba", "CNNEnsemble",
     "LRFinderMixin.lr_find", "TransferFeatureExtractor", "grad_cam", "load_model", "medcnn",
     "plot_grad_cam",
 )

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from medcnn import CNNClassifier, TransferFeatureExtractor
 from medcnn.datasets import make_histology
 from medcnn.ensemble import CNNEnsemble
-from medcnn.estimators._sources import resize_images
+from medcnn._input import resize_images
 from medcnn.feature_selection import ReliefFSelector, SymmetricUncertaintySelector
 from medcnn.features import TextureFeatures
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from medcnn import augment_offline
-from medcnn.estimators._sources import ArrayImages
+from medcnn._input import ArrayImages
 
 
 class AlwaysFlip(keras.layers.Layer):

@@ -9,7 +9,7 @@ from PIL import Image
 
 from medcnn import CNNClassifier
 from medcnn.datasets import make_histology
-from medcnn.estimators._sources import ArrayImages, PathImages
+from medcnn._input import ArrayImages, PathImages
 
 IDC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "idc"
 

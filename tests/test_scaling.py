@@ -14,7 +14,8 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 
 from medcnn import CNNClassifier
 from medcnn.datasets import make_histology
-from medcnn.estimators import _threads, configure_tensorflow_threads
+from medcnn._runtime import _threads
+from medcnn.estimators import configure_tensorflow_threads
 
 SUBPROCESS_TIMEOUT = 400
 

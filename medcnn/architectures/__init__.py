@@ -40,6 +40,7 @@ from medcnn.hookspecs import hookimpl
 from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,
                        lenet5, mnist_cnn, vgg_small, workshop_cnn)
 from ._patch import patch_cnn
+from ._pretrained import PREPROCESS_LAYER  # noqa: F401 - for transfer freezing, not public API
 from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_efficientnet_b0,
                           build_efficientnet_b1, build_efficientnet_b2, build_efficientnet_b3,
                           build_efficientnet_b4, build_inception_v3, build_mobilenet_v2,

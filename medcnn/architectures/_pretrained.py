@@ -542,7 +542,15 @@ def _make_factory(spec):
         "    trainable : bool, default=True\n"
         "        Whether the backbone layers are trainable.\n\n"
         "    Returns\n    -------\n    keras.Model\n"
-        "        Images in [0, 1] -> rank-4 feature map.\n"
+        "        Images in [0, 1] -> rank-4 feature map.\n\n"
+        "    Examples\n    --------\n"
+        "    Random initialisation; images of the smallest accepted size give a 1x1 map.\n\n"
+        f"    >>> from medcnn.architectures import build_{spec.name}\n"
+        f"    >>> build_{spec.name}(input_shape=({spec.min_size}, {spec.min_size}, 3), weights=None).output_shape[:3]"
+        # the largest networks take a few seconds to build: their example is not run by the doctests
+        + ("  # doctest: +SKIP" if spec.name in ("densenet121", "efficientnet_b1", "efficientnet_b2",
+                                                 "efficientnet_b3", "efficientnet_b4") else "")
+        + "\n    (None, 1, 1)\n"
     )
     return factory
 

@@ -31,6 +31,8 @@ Keras).
 
 from medcnn.hookspecs import hookimpl
 
+from ._build import build_augmenters, mixes_labels  # noqa: F401 - for the estimators, not public API
+from ._offline import augment_offline
 from ._geometric import elastic, flip, perspective, resized_crop, rotate, rotate90, shear, shift, zoom
 from ._intensity import (blur, brightness, color_jitter, contrast, cutmix, erasing, mixup, noise,
                          stain_jitter)
@@ -41,7 +43,7 @@ __all__ = [
     "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
     "mixup", "cutmix", "histology", "radiograph",
     "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter", "RandomStainJitter",
-    "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX",
+    "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX", "augment_offline",
 ]
 
 # Names that need Keras (or live next to Keras code): imported on first access so

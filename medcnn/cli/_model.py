@@ -157,7 +157,7 @@ def predict_command(args) -> int:
 
 def evaluate_command(args) -> int:
     from medcnn.evaluation import evaluate
-    from medcnn.evaluation._report import check_report_folder
+    from medcnn.evaluation import check_report_folder
 
     check_report_folder(_required(args, "report"), args.force, how="--force")  # before training
     dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)

@@ -100,10 +100,15 @@ def read_image(path, **params) -> np.ndarray:
     >>> read_image(path).shape
     (3, 3)
     """
+    path = str(os.fspath(path))
+    return read_with(path, reader_for(path), params)
+
+
+def read_with(path, name, params) -> np.ndarray:
+    """Read ``path`` with the registered image reader ``name`` (looked up already), as
+    :func:`read_image` does; the input pipeline calls it with the reader it found per suffix."""
     from medcnn.registry import image_readers
 
-    path = str(os.fspath(path))
-    name = reader_for(path)
     try:
         image = np.asarray(image_readers.get(name).factory(path, **params))
     except ImageReadError:

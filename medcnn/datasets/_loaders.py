@@ -76,7 +76,14 @@ class ErrorPolicy:
         self.items.append(f"{what} ({message})")
 
     def warn(self, ignored=()):
-        """Issue the warning for what was skipped (and for ``ignored`` non-image files)."""
+        """Issue the warning for what was skipped (and for ``ignored`` non-image files).
+
+        Parameters
+        ----------
+        ignored : iterable of str, default=()
+            Files left out because no image reader handles their suffix; counted
+            in a warning of their own.
+        """
         for items, title in ((self.items, "problem"), (list(ignored), "non-image")):
             if items:
                 listed = "; ".join(items[:_LISTED]) + ("; ..." if len(items) > _LISTED else "")
@@ -390,6 +397,21 @@ def guess_loader(source) -> str:
     Returns
     -------
     str
+        The name of a registered loader, for :func:`load`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from medcnn.datasets import guess_loader
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     root = Path(tmp)
+    ...     (root / "manifest.csv").touch()
+    ...     (root / "idc" / "0").mkdir(parents=True)
+    ...     (root / "idc" / "0" / "10253_idx5_x501_y351_class0.png").touch()
+    ...     (root / "tree" / "benign").mkdir(parents=True)
+    ...     [guess_loader(root / name) for name in ("manifest.csv", "idc", "tree")]
+    ['csv', 'idc', 'directory']
     """
     path = Path(os.fspath(source))
     if path.is_file() and path.suffix.lower() == ".csv":

@@ -13,6 +13,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import Int, StrOptions, validate_parameters
+
 __all__ = ["CNNEnsemble", "COMBINES"]
 
 #: The ways CNNEnsemble combines its members.
@@ -278,6 +280,18 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
             raise ValueError("Every member is 'drop'; keep at least one estimator.")
         return members
 
+    _parameter_constraints = {
+        "estimators": [list, tuple],
+        "combine": [StrOptions(set(COMBINES))],
+        "weights": ["array-like", None],
+        "n_jobs": [Int(None, None, closed="neither"), None],
+    }
+    _parameter_hints = {
+        "estimators": "give a non-empty list of (name, estimator) pairs or of estimators",
+        "combine": f"use one of {COMBINES}",
+        "weights": "give one number per member, or None",
+    }
+
     def _checked_combine(self):
         if not isinstance(self.combine, str) or self.combine not in COMBINES:
             raise ValueError(f"combine={self.combine!r} is not valid; use one of {COMBINES}.")
@@ -323,8 +337,8 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
         """
         from joblib import Parallel, delayed
 
+        validate_parameters(self, self.get_params(deep=False))
         members = self._validated_members()
-        self._checked_combine()
         self._member_weights(members)
         if y is None:
             raise ValueError("CNNEnsemble requires y to be passed, but the target y is None.")

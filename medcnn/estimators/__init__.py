@@ -3,9 +3,9 @@
 from ._classifier import CNNClassifier
 from ._features import TransferFeatureExtractor
 from ._lr_find import LRFinderResult
-from ._offline import augment_offline
+from ..augmenters import augment_offline
 from ._persistence import load_model
-from ._threads import configure_tensorflow_threads
+from .._runtime import configure_tensorflow_threads
 
 __all__ = ["CNNClassifier", "TransferFeatureExtractor", "LRFinderResult", "augment_offline", "load_model",
            "configure_tensorflow_threads"]

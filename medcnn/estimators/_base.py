@@ -7,9 +7,8 @@ import numbers
 from sklearn.utils.validation import check_is_fitted
 
 from .._defaults import default_input_size
-from ._inputs import ImageSpec, array_images, is_path_array
-from ._sources import ArrayImages, PathImages
-from ._threads import ensure_tensorflow_threads
+from .._input import ArrayImages, ImageSpec, PathImages, array_images, is_path_array
+from .._runtime import ensure_tensorflow_threads
 
 __all__ = ["ImageInputMixin"]
 

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._persistence import replace_atomically
+from .._archive import replace_atomically
 
 __all__ = ["checkpoint_callbacks", "fit_fingerprint", "load_resume_state", "resume_recorder",
            "restore_training_state", "clear_resume_state"]

@@ -1,37 +1,26 @@
-"""CNNClassifier: a convolutional network as a scikit-learn classifier."""
+"""CNNClassifier: the classification task on the CNN estimator core."""
 
 from __future__ import annotations
 
-import contextlib
-from types import SimpleNamespace
+import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import ClassifierMixin
 
-from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
-from ._base import ImageInputMixin
-from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
-                           restore_training_state, resume_recorder)
-from ._distribute import check_batch_shares, make_strategy, replicas, single_device, strategy_scope
-from ._imbalance import make_loss
-from ._lr_find import LRFinderMixin
-from ._networks import feature_network, pooled
-from ._params import check_classifier_params, encode_targets, make_optimizer, new_run_dir, require_tensorboard
-from ._persistence import ModelStateMixin, save_estimator
-from ._prediction import ClassifierPredictionMixin
-from ._training import build_augmenters, fresh_keras_state, resolve_architecture, seeded, set_trainable
+from .._input import RESIZE_MODES, SAMPLING_MODES
+from .._networks import TRANSFER_MODES
+from .._runtime import DISTRIBUTE_MODES
+from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
+                           StrOptions, validate_parameters)
+from ._core import BaseCNN, TaskTargets
+from ._params import LOSSES, LR_SCHEDULES, check_classifier_params, encode_targets, make_loss
+from ._persistence import loadable
 
 __all__ = ["CNNClassifier"]
 
-_FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_", "n_epochs_",
-                "n_steps_")
 
-
-class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin, LRFinderMixin, ClassifierMixin,
-                    BaseEstimator):
+@loadable
+class CNNClassifier(ClassifierMixin, BaseCNN):
     """Convolutional neural network classifier for medical images.
 
     The network is ``standardise -> architecture -> [global average pooling] ->
@@ -261,248 +250,161 @@ class CNNClassifier(ClassifierPredictionMixin, ImageInputMixin, ModelStateMixin,
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
 
+    _parameter_constraints = {
+        "architecture": [str, callable],
+        "architecture_params": [dict, None],
+        "image_size": [PositiveInt(), Size(), None],
+        "image_shape": [ImageShape(), None],
+        "resize_mode": [StrOptions(set(RESIZE_MODES))],
+        "epochs": [PositiveInt(), StrOptions({"auto"})],
+        "batch_size": [PositiveInt()],
+        "learning_rate": [Real(0, None, closed="neither")],
+        "optimizer": [KerasOptimizer()],
+        "lr_schedule": [StrOptions({s for s in LR_SCHEDULES if s}), None],
+        "validation_fraction": [Real(0, 1, closed="left")],
+        "early_stopping": [PositiveInt(), Options(bool, {False}), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "sampling": [StrOptions({s for s in SAMPLING_MODES if s}), None],
+        "loss": [StrOptions(set(LOSSES)), callable],
+        "focal_gamma": [Real(0, None, closed="left")],
+        "focal_alpha": [numbers.Real, "array-like", None],  # its range and length: make_loss, with the classes
+        "augment": [str, list, tuple, callable, None],
+        "tta": [PositiveInt(), None],
+        "tta_augment": [str, list, tuple, callable, None],
+        "transfer": [StrOptions({t for t in TRANSFER_MODES if t}), None],
+        "trainable_layers": [Int(0, None, closed="left"), None],
+        "finetune_epochs": [PositiveInt(), None],
+        "cache": [StrOptions({"auto", "memory"}), PATH, None],
+        "reader_params": [NestedDicts(), None],
+        "random_state": ["random_state"],
+        "verbose": [Int(0, 2), "boolean"],
+        "callbacks": [list, tuple, None],
+        "log_dir": [PATH, None],
+        "checkpoint_dir": [PATH, None],
+        "distribute": [StrOptions({d for d in DISTRIBUTE_MODES if d}), None],
+    }
+    _parameter_hints = {
+        "architecture": "give a registered architecture name (see medcnn plugins) or a callable "
+                        "(input_shape, **params) -> keras.Model",
+        "architecture_params": "give a dict of keyword parameters of the architecture, or None",
+        "image_size": "give an int, (height, width) or None",
+        "resize_mode": f"use one of {RESIZE_MODES}",
+        "epochs": "give an integer >= 1 or 'auto' (a budget that follows the size of the training set)",
+        "batch_size": "give an integer >= 1",
+        "learning_rate": "give a float > 0",
+        "lr_schedule": f"use one of {LR_SCHEDULES}",
+        "validation_fraction": "give a float in [0, 1)",
+        "early_stopping": "give False or a patience (int >= 1)",
+        "class_weight": "give 'balanced', a dict of weights by class label, or None",
+        "sampling": f"use one of {SAMPLING_MODES}",
+        "loss": f"use one of {LOSSES} or a Keras loss",
+        "focal_gamma": "give a float >= 0",
+        "focal_alpha": "give None, a float in (0, 1) or one weight per class",
+        "augment": "give augmenter names, (name, params) pairs or layers, a preset name, or None",
+        "tta": "give an integer >= 1 (views averaged) or None",
+        "tta_augment": "give augmenter names, (name, params) pairs or layers, or None",
+        "transfer": f"use one of {TRANSFER_MODES}",
+        "finetune_epochs": "give an integer >= 1",
+        "cache": "give 'auto', 'memory', a folder path or None",
+        "verbose": "give 0 (silent), 1 (progress bar) or 2 (one line per epoch)",
+        "callbacks": "give a list of keras.callbacks.Callback, or None",
+        "log_dir": "give a folder path (str or os.PathLike) or None",
+        "checkpoint_dir": "give a folder path (str or os.PathLike) or None",
+        "distribute": f"use one of {DISTRIBUTE_MODES}",
+    }
+
     def _check_params(self):
+        """Every parameter against its constraints, then the checks that relate parameters."""
+        validate_parameters(self)
         check_classifier_params(self.get_params(deep=False))
 
-    # --------------------------------------------------------------- building
-    def _build_model(self, factory, input_shape, n_classes, standardize):
-        import keras
+    _model_name = "medcnn_classifier"
 
-        inputs, features, backbone = feature_network(
-            factory, input_shape, self.architecture_params, standardize,
-            label=f"Architecture {self.architecture!r}")
-        if len(features.shape) not in (2, 4):
-            raise ValueError(
-                f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
-                "(batch, features) or (batch, h, w, channels)."
-            )
-        # float32 probabilities under a mixed-precision policy too
-        outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="classifier")(
-            pooled(features, "avg"))
-        model = keras.Model(inputs, outputs, name="medcnn_classifier")
-        self._compile(model)
-        return model
-
-    def _compile(self, model, learning_rate=None, decay_steps=None):
-        """Compile ``model``; with ``decay_steps`` (the steps of a training phase) the
-        learning rate follows ``lr_schedule``, else it is constant."""
-        import keras
-
-        schedule = self.lr_schedule if decay_steps else None
-        optimizer = make_optimizer(self.optimizer, learning_rate or self.learning_rate, schedule, decay_steps)
-        model.compile(optimizer=optimizer,
-                      loss=make_loss(self.loss, model.output_shape[-1], self.focal_gamma, self.focal_alpha),
-                      metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
-
-    # -------------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None):
-        """Train the network.
-
-        Parameters
-        ----------
-        X : array-like or sequence of paths
-            Images ``(n, h, w[, c])``, flattened images ``(n, features)`` or file paths.
-        y : array-like of shape (n,)
-            Labels, any hashable values; two or more classes.
-        sample_weight : array-like of shape (n,), optional
-            Per-sample loss weights, multiplied with ``class_weight``.
-
-        Returns
-        -------
-        self : CNNClassifier
-            The fitted estimator.
-        """
-        with self._prepared(X, y, sample_weight) as run:
-            fingerprint = resume = None
-            if self.checkpoint_dir is not None:
-                fingerprint = fit_fingerprint(self.get_params(deep=False), X, y, sample_weight)
-                resume = load_resume_state(self.checkpoint_dir, fingerprint)
-            has_validation = run.valid_ds is not None
-            monitor = "val_loss" if has_validation else "loss"
-            log_dir = None
-            if self.log_dir is not None:
-                require_tensorboard(self.log_dir)
-                log_dir = new_run_dir(self.log_dir)
-            history = {key: list(values) for key, values in resume.history.items()} if resume else {}
-            # one pair of checkpoint callbacks for all phases: best.keras is the best of the fit
-            checkpoints = checkpoint_callbacks(self.checkpoint_dir, monitor, min(history.get(monitor, [np.inf])))
-            done = 0
-            if self.verbose:
-                print(f"{type(self).__name__}: {run.description}", flush=True)
-            for phase, (learning_rate, epochs) in enumerate(run.phases):
-                if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
-                    set_trainable(run.model, None)
-                if phase or self.lr_schedule not in (None, "constant"):
-                    # trainable flags and a schedule over this phase's steps take effect on compile
-                    self._compile(run.model, learning_rate, run.steps_per_epoch * epochs)
-                start = done
-                if resume is not None:
-                    if phase < resume.phase:  # finished before the interruption
-                        continue
-                    done, start = resume.phase_start, resume.epochs_done
-                    self._restore(run.model, resume)
-                    resume = None
-                recorder = ([] if fingerprint is None else
-                            [resume_recorder(self.checkpoint_dir, fingerprint, history, phase, done)])
-                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=start,
-                                       epochs=done + epochs, verbose=self.verbose, shuffle=False,
-                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints + recorder))
-                for key, values in result.history.items():
-                    history.setdefault(key, []).extend(float(v) for v in values)
-                done = start + len(result.history.get("loss", []))
-        clear_resume_state(self.checkpoint_dir)
-
-        self.model_ = single_device(run.model)  # predicts on one device, like a loaded model
-        self.classes_ = run.classes
-        self.history_ = history
-        self.n_replicas_ = run.n_replicas
-        self.n_features_in_ = int(np.prod(run.sample_shape))
-        self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
-        self.input_shape_ = tuple(int(s) for s in run.input_shape)
-        self.n_epochs_ = int(run.phases[0][1])
-        self.n_steps_ = int(run.steps_per_epoch * sum(epochs for _, epochs in run.phases))
-        return self
-
-    def _restore(self, model, state):
-        """Continue from the resume state of an interrupted fit."""
-        try:
-            restore_training_state(model, state)
-        except ValueError as exc:
-            raise ValueError(
-                f"checkpoint_dir={self.checkpoint_dir!r} holds the state of an interrupted fit with these "
-                f"parameters and data, but {exc} (has the architecture's code changed?). Delete its "
-                "resume.npz to start afresh."
-            ) from None
-
-    @contextlib.contextmanager
-    def _prepared(self, X, y, sample_weight):
-        """Check the parameters and data, then build what ``fit`` trains (shared with ``lr_find``).
-
-        Yields a namespace with ``model`` (compiled for the first phase), ``train_ds``,
-        ``valid_ds`` (None without validation), ``phases`` (``(learning_rate, epochs)``
-        pairs), ``classes``, ``sample_shape`` and ``input_shape``, inside the seeded
-        context that training must run in (and that names unreadable files).
-        """
-        self._check_params()
-        factory, metadata, _ = resolve_architecture(self.architecture)
-        source = self._source(X, None)
+    # ------------------------------------------------------------------ the task
+    def _encode_targets(self, y, n_samples, sample_weight):
         # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
         other_correction = self.sampling is not None or (self.loss == "focal" and self.focal_alpha is not None)
         class_weight = None if other_correction and self.class_weight == "balanced" else self.class_weight
         classes, y_encoded, one_hot, weights = encode_targets(
-            y, len(source), sample_weight, class_weight, type(self).__name__)
+            y, n_samples, sample_weight, class_weight, type(self).__name__)
+        return TaskTargets(targets=one_hot, weights=weights, n_outputs=len(classes), stratify=y_encoded,
+                           labels=y_encoded, sampling=self.sampling, fitted={"classes_": classes})
 
-        sample_shape = source.sample_shape
-        # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
-        max_side = None if metadata.get("pretrained") else DEFAULT_MAX_SIDE
-        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size"), max_side=max_side),
-                       self.resize_mode)
-        rng = check_random_state(self.random_state)
-        seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    def _check_task(self, targets):
+        make_loss(self.loss, targets.n_outputs, self.focal_gamma, self.focal_alpha)  # focal_alpha fits the classes
 
-        fresh_keras_state()  # each fit starts from a clean Keras state
-        strategy = make_strategy(self.distribute)  # the model is built and compiled in its scope
-        with seeded(seed), source.naming_errors(), strategy_scope(strategy):
-            train, valid = self._split(y_encoded, seed)
-            check_batch_shares(strategy, self.batch_size, training=None if self.sampling else len(train),
-                               validation=None if valid is None else len(valid))
-            standardize = None
-            if metadata.get("standardize", True):  # pretrained backbones preprocess themselves
-                mean, variance = source.channel_stats(train, seed)
-                standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
-            input_shape = source.size + (sample_shape[-1],)
-            model = self._build_model(factory, input_shape, len(classes), standardize)
-            targets = (one_hot, weights)
-            augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1])
-            train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
-                                      shuffle=True, augmenters=augmenters, cache=self.cache,
-                                      sampling=self.sampling, labels=y_encoded)
-            valid_ds = (None if valid is None else
-                        source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
-            steps_per_epoch = int(train_ds.cardinality())
-            if steps_per_epoch < 0:  # unknown: one pass over the training images
-                steps_per_epoch = -(-len(train) // self.batch_size)
-            epochs = (auto_epochs(steps_per_epoch, bool(self.early_stopping)) if self.epochs == "auto"
-                      else int(self.epochs))
-            phases = [(self.learning_rate, epochs)]
-            if self.transfer is not None:
-                set_trainable(model, self.transfer, self.trainable_layers)
-                self._compile(model, self.learning_rate)  # trainable flags take effect on compile
-                if self.transfer == "finetune":
-                    phases.append((self.learning_rate / 10, self.finetune_epochs or epochs))
-            resized = "" if tuple(source.size) == tuple(sample_shape[:2]) else (
-                f", images of {sample_shape[0]}x{sample_shape[1]} resized")
-            description = (f"{len(train)} training images, input {input_shape[0]}x{input_shape[1]}x"
-                           f"{input_shape[2]}{resized}; "
-                           + describe_budget(self.epochs, epochs, steps_per_epoch, len(phases)))
-            yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
-                                  steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
-                                  classes=classes, sample_shape=sample_shape,
-                                  input_shape=input_shape, description=description)
-
-    def _split(self, y, seed):
-        """Indices of the training part and of the validation part (None without one)."""
-        indices = np.arange(len(y))
-        if not self.validation_fraction:
-            return indices, None
-        stratify = y if np.bincount(y).min() >= 2 else None
-        train, valid = train_test_split(indices, test_size=self.validation_fraction,
-                                        random_state=seed, stratify=stratify)
-        if len(valid) == 0 or len(train) == 0:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves an empty training or "
-                f"validation set with {len(y)} samples; use a larger fraction or set it to 0."
-            )
-        return train, valid
-
-    def _callbacks(self, has_validation, log_dir=None, checkpoints=()):
+    def _head(self, features, n_outputs):
         import keras
 
-        callbacks = list(self.callbacks or []) + list(checkpoints)
-        if log_dir is not None:  # a new writer per phase; TensorBoard reads every events file of a run
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
-        if self.early_stopping:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss" if has_validation else "loss", patience=int(self.early_stopping),
-                restore_best_weights=True))
-        return callbacks
+        # float32 probabilities under a mixed-precision policy too
+        return keras.layers.Dense(n_outputs, activation="softmax", dtype="float32", name="classifier")(features)
 
-    # ------------------------------------------------------------ persistence
-    def save(self, path):
-        """Write the fitted estimator to a ``.keras`` file (atomically).
+    def _loss(self, n_outputs):
+        return make_loss(self.loss, n_outputs, self.focal_gamma, self.focal_alpha)
 
-        Load it back with :func:`medcnn.load_model`. The file is also a plain Keras
-        model archive for ``keras.saving.load_model``.
+    def _metrics(self):
+        import keras
+
+        return [keras.metrics.CategoricalAccuracy(name="accuracy")]
+
+    # ---------------------------------------------------------------- prediction
+    def predict_proba(self, X, tta=None, on_error="raise"):
+        """Class probabilities, columns ordered as ``classes_``.
 
         Parameters
         ----------
-        path : str or os.PathLike
-            Destination file; must end in ``.keras``. An existing file is replaced.
+        X : array-like or sequence of paths
+            Same forms as in ``fit``.
+        tta : int, optional
+            Number of test-time views to average (the image and ``tta - 1``
+            augmented copies); overrides the ``tta`` parameter for this call.
+        on_error : {"raise", "skip"}, default="raise"
+            For file paths: ``"raise"`` stops at the first file that cannot be read,
+            with an ImageReadError naming it; ``"skip"`` predicts every other file,
+            gives the unreadable ones rows of NaN and warns once
+            (:class:`~medcnn.exceptions.SkippedFilesWarning`), naming them and why.
 
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If the estimator has not been fitted.
-        ValueError
-            If ``path`` does not end in ``.keras``.
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probability of each class for each sample; rows sum to 1 (NaN rows for
+            files skipped under ``on_error="skip"``).
 
         Examples
         --------
-        >>> import os, tempfile
-        >>> from medcnn import CNNClassifier, load_model
+        >>> from medcnn import CNNClassifier
         >>> from medcnn.datasets import make_histology
-        >>> X, y = make_histology(40, image_size=28, random_state=0)
+        >>> X, y = make_histology(60, image_size=28, random_state=0)
         >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
-        >>> clf.save(path)
-        >>> bool((load_model(path).predict(X) == clf.predict(X)).all())
-        True
+        >>> clf.predict_proba(X[:3], tta=4).shape
+        (3, 2)
         """
-        check_is_fitted(self)
-        save_estimator(self, path, _FITTED_META)
+        # float32 softmax rows sum to 1 only to ~1e-7: renormalised in float64 (_combine_views)
+        return self._predict_outputs(X, tta, on_error)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.non_deterministic = self.random_state is None
-        return tags
+    def _combine_views(self, total, views):
+        return total / total.sum(axis=1, keepdims=True)
+
+    def predict(self, X, on_error="raise"):
+        """Predicted class labels (the most probable class).
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Same forms as in ``fit``.
+        on_error : {"raise", "skip"}, default="raise"
+            As in :meth:`predict_proba`. With ``"skip"`` the result is a
+            ``numpy.ma.MaskedArray`` whose masked entries are the skipped files.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted label of each sample, taken from ``classes_`` (masked where a
+            file was skipped under ``on_error="skip"``).
+        """
+        proba = self.predict_proba(X, on_error=on_error)
+        if on_error == "raise":
+            return self.classes_[np.argmax(proba, axis=1)]
+        skipped = np.isnan(proba).any(axis=1)
+        labels = self.classes_[np.argmax(np.nan_to_num(proba, nan=0.0), axis=1)]
+        return np.ma.MaskedArray(labels, mask=skipped)

@@ -10,12 +10,13 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._input import RESIZE_MODES, is_path_array
+from .._validation import (HasMethods, ImageShape, Int, NestedDicts, PositiveInt, Size, StrOptions,
+                           validate_parameters)
+from .._networks import POOLINGS, feature_network, pooled, resolve_architecture, tap
+from .._runtime import ensure_tensorflow_threads, fresh_keras_state, seeded
 from ._base import ImageInputMixin
-from ._inputs import RESIZE_MODES
-from ._networks import POOLINGS, feature_network, pooled, tap
 from ._persistence import ModelStateMixin
-from ._threads import ensure_tensorflow_threads
-from ._training import fresh_keras_state, resolve_architecture, seeded
 
 __all__ = ["TransferFeatureExtractor"]
 
@@ -125,15 +126,34 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         self.reader_params = reader_params
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "backbone": [str, os.PathLike, HasMethods(["predict"])],
+        "weights": [str, os.PathLike, None],
+        "layer": [str, Int(None, None, closed="neither"), None],
+        "pooling": [StrOptions({p for p in POOLINGS if p}), None],
+        "image_size": [PositiveInt(), Size(), None],
+        "image_shape": [ImageShape(), None],
+        "resize_mode": [StrOptions(set(RESIZE_MODES))],
+        "channel_mode": [StrOptions(set(CHANNEL_MODES))],
+        "batch_size": [PositiveInt()],
+        "memory": [str, os.PathLike, HasMethods(["cache"]), None],
+        "reader_params": [NestedDicts(), None],
+        "random_state": ["random_state"],
+    }
+    _parameter_hints = {
+        "backbone": "give a registered architecture name, a .keras file, a CNNClassifier or a keras.Model",
+        "weights": "give 'imagenet', a weights file or None",
+        "layer": "give a layer name or index, 'penultimate' or None",
+        "pooling": f"use one of {POOLINGS}",
+        "image_size": "give an int, (height, width) or None",
+        "resize_mode": f"use one of {RESIZE_MODES}",
+        "channel_mode": f"use one of {CHANNEL_MODES}",
+        "batch_size": "give an integer >= 1",
+        "memory": "give None, a cache folder or a joblib.Memory",
+    }
+
     def _check_params(self):
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling={self.pooling!r} is not valid; use one of {POOLINGS}.")
-        if self.channel_mode not in CHANNEL_MODES:
-            raise ValueError(f"channel_mode={self.channel_mode!r} is not valid; use one of {CHANNEL_MODES}.")
-        if self.resize_mode not in RESIZE_MODES:
-            raise ValueError(f"resize_mode={self.resize_mode!r} is not valid; use one of {RESIZE_MODES}.")
-        if not isinstance(self.batch_size, int) or isinstance(self.batch_size, bool) or self.batch_size < 1:
-            raise ValueError(f"batch_size={self.batch_size!r} is not valid; give an integer >= 1.")
+        validate_parameters(self)
 
     # ---------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -178,7 +198,8 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
 
         from medcnn.exceptions import ModelFileError
 
-        from ._persistence import META_MEMBER, load_model
+        from .._archive import META_MEMBER
+        from ._persistence import load_model
 
         import zipfile
 
@@ -294,7 +315,6 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
             return _extract(self, self.fingerprint_, X)
         from sklearn.utils.validation import check_memory
 
-        from ._inputs import is_path_array
 
         key = self.fingerprint_
         if is_path_array(X):  # the same names with other contents must not hit the cache

@@ -1,4 +1,5 @@
-"""Checks of CNNClassifier's parameters and targets, its optimizer and built-in callbacks."""
+"""What CNNClassifier compiles and checks: targets, loss, optimizer, built-in callbacks, and the
+checks across parameters."""
 
 from __future__ import annotations
 
@@ -14,12 +15,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-from ._distribute import DISTRIBUTE_MODES
-from ._imbalance import LOSSES, SAMPLING_MODES
-from ._inputs import RESIZE_MODES
-from ._training import TRANSFER_MODES
-
-__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer",
+__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer", "make_loss", "LOSSES",
            "require_tensorboard", "new_run_dir"]
 
 
@@ -37,47 +33,12 @@ def check_tta(tta, name="tta"):
 
 
 def check_classifier_params(params):
-    """Raise ValueError naming the first invalid CNNClassifier parameter in ``params``."""
-    if not (params["epochs"] == "auto" and isinstance(params["epochs"], str) or _is_int(params["epochs"], 1)):
-        raise ValueError(f"epochs={params['epochs']!r} is not valid; give an integer >= 1 or 'auto' (a "
-                         "budget that follows the size of the training set).")
-    if not _is_int(params["batch_size"], 1):
-        raise ValueError(f"batch_size={params['batch_size']!r} is not valid; give an integer >= 1.")
-    if params["resize_mode"] not in RESIZE_MODES:
-        raise ValueError(f"resize_mode={params['resize_mode']!r} is not valid; use one of {RESIZE_MODES}.")
-    rate = params["learning_rate"]
-    if not (isinstance(rate, numbers.Real) and rate > 0):
-        raise ValueError(f"learning_rate={rate!r} is not valid; give a float > 0.")
-    fraction = params["validation_fraction"]
-    if not (isinstance(fraction, numbers.Real) and 0 <= fraction < 1):
-        raise ValueError(f"validation_fraction={fraction!r} is not valid; give a float in [0, 1).")
-    patience = params["early_stopping"]
-    if not (patience is False or patience is None or _is_int(patience, 1)):
-        raise ValueError(f"early_stopping={patience!r} is not valid; give False or a patience (int >= 1).")
+    """Raise ValueError on CNNClassifier parameters that are valid alone but not together
+    (each alone is checked against the class's ``_parameter_constraints``)."""
     transfer = params["transfer"]
-    if transfer not in TRANSFER_MODES:
-        raise ValueError(f"transfer={transfer!r} is not valid; use one of {TRANSFER_MODES}.")
-    if transfer == "partial" and not _is_int(params["trainable_layers"], 0):
-        raise ValueError(f"transfer='partial' needs trainable_layers=<int >= 0>; got "
-                         f"{params['trainable_layers']!r}.")
-    if params["finetune_epochs"] is not None and not _is_int(params["finetune_epochs"], 1):
-        raise ValueError(f"finetune_epochs={params['finetune_epochs']!r} is not valid; give an integer >= 1.")
-    if params["sampling"] not in SAMPLING_MODES:
-        raise ValueError(f"sampling={params['sampling']!r} is not valid; use one of {SAMPLING_MODES}.")
-    loss = params["loss"]
-    if isinstance(loss, str) and loss not in LOSSES or not (isinstance(loss, str) or callable(loss)):
-        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
-    check_tta(params["tta"])
-    check_lr_schedule(params["lr_schedule"])
+    if transfer == "partial" and params["trainable_layers"] is None:
+        raise ValueError("transfer='partial' needs trainable_layers=<int >= 0>; got None.")
     _check_rate_callbacks(params["lr_schedule"], params["callbacks"])
-    if params["architecture_params"] is not None and not isinstance(params["architecture_params"], dict):
-        raise ValueError(f"architecture_params={params['architecture_params']!r} must be a dict or None.")
-    for name in ("log_dir", "checkpoint_dir"):
-        if params[name] is not None and not isinstance(params[name], (str, os.PathLike)):
-            raise ValueError(f"{name}={params[name]!r} is not valid; give a folder path (str or "
-                             "os.PathLike) or None.")
-    if params["distribute"] not in DISTRIBUTE_MODES:
-        raise ValueError(f"distribute={params['distribute']!r} is not valid; use one of {DISTRIBUTE_MODES}.")
 
 
 def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
@@ -213,3 +174,46 @@ def new_run_dir(log_dir):
             continue
         return path
     raise RuntimeError(f"No free run folder name in {log_dir!r} for {stamp}; clean up the folder.")
+
+
+LOSSES = ("cross_entropy", "focal")
+
+
+def make_loss(loss, n_classes, gamma=2.0, alpha=None):
+    """The Keras loss for one-hot targets.
+
+    ``"cross_entropy"``: categorical cross-entropy. ``"focal"``: the focal loss of
+    Lin et al. (2017), ``-alpha_t (1 - p_t)^gamma log(p_t)``, as
+    ``keras.losses.CategoricalFocalCrossentropy``. ``alpha`` is None (every class
+    weighted 1), a float in (0, 1) for two classes (weight of the second class in
+    ``classes_``; the first gets ``1 - alpha``) or one weight per class.
+    """
+    import keras
+
+    if not isinstance(loss, str):
+        if callable(loss):
+            return loss
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    if loss == "cross_entropy":
+        return keras.losses.CategoricalCrossentropy()
+    if loss != "focal":
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    if not (isinstance(gamma, numbers.Real) and not isinstance(gamma, bool) and gamma >= 0):
+        raise ValueError(f"focal_gamma={gamma!r} is not valid; give a float >= 0 (2 is usual).")
+    if alpha is None:
+        weights = [1.0] * n_classes
+    elif isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        if not 0 < alpha < 1:
+            raise ValueError(f"focal_alpha={alpha!r} is out of range; give a float in (0, 1).")
+        if n_classes != 2:
+            raise ValueError(
+                f"focal_alpha={alpha!r} (one float) needs two classes; with {n_classes} classes "
+                "give one weight per class, in the order of classes_.")
+        weights = [1.0 - float(alpha), float(alpha)]
+    else:
+        weights = [float(a) for a in np.ravel(alpha)]
+        if len(weights) != n_classes or min(weights) <= 0:
+            raise ValueError(
+                f"focal_alpha={alpha!r} is not valid; give {n_classes} positive weights, one per "
+                "class in the order of classes_.")
+    return keras.losses.CategoricalFocalCrossentropy(alpha=weights, gamma=float(gamma))

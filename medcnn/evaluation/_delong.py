@@ -36,7 +36,7 @@ _RELATIVE_TOLERANCE = 64 * np.finfo(float).eps
 class DeLongResult:
     """Result of :func:`delong_test`.
 
-    Attributes
+    Parameters
     ----------
     auc_a, auc_b : float
         ROC AUC of ``score_a`` and of ``score_b``.
@@ -50,6 +50,11 @@ class DeLongResult:
         ``difference / sqrt(variance_a + variance_b - 2 * covariance)``.
     p_value : float
         Two-sided p-value of ``z`` under the standard normal distribution.
+
+    Attributes
+    ----------
+    variance_difference : float
+        Variance of ``difference``, ``variance_a + variance_b - 2 * covariance``.
 
     Examples
     --------

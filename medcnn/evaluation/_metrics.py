@@ -53,6 +53,22 @@ def metric_functions(threshold=0.5):
 def binary_metrics(y_true, score, threshold=0.5):
     """Every metric of :data:`METRICS` for 0/1 ``y_true`` and positive-class ``score``.
 
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Labels, 1 for the positive class and 0 for the negative one.
+    score : array-like of shape (n,)
+        Positive-class probability (or any score, higher meaning more likely
+        positive) of each case.
+    threshold : float, default=0.5
+        The threshold metrics predict positive where ``score >= threshold``.
+
+    Returns
+    -------
+    dict of str to float
+        Metric name -> value, in the order of :data:`METRICS`; NaN where a metric
+        is undefined (e.g. PPV when no case reaches the threshold).
+
     Examples
     --------
     >>> m = binary_metrics([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])

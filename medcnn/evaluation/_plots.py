@@ -135,14 +135,34 @@ def plot_embedding(features, y, *, ax=None, perplexity=30.0, random_state=0, tit
     y : array-like of shape (n,)
         Labels used for the colours.
     ax : matplotlib Axes, optional
+        Where to draw (a new figure if omitted).
     perplexity : float, default=30
         t-SNE perplexity (lowered to ``(n - 1) / 3`` for small n).
     random_state : int, default=0
+        Seed of the t-SNE.
     title : str, optional
+        Title of the plot; by default it names the number of features.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on (that of ``ax`` when given), one scatter series per
+        label.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from medcnn.evaluation import plot_embedding
+    >>> rng = np.random.default_rng(0)
+    >>> features = np.vstack([rng.normal(0, 1, (10, 4)), rng.normal(5, 1, (10, 4))])
+    >>> figure = plot_embedding(features, [0] * 10 + [1] * 10)
+    >>> ax = figure.axes[0]
+    >>> ax.get_title(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('t-SNE of 4 features', ['0', '1'])
+    >>> [len(c.get_offsets()) for c in ax.collections]
+    [10, 10]
     """
     from sklearn.manifold import TSNE
 

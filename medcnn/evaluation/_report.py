@@ -32,26 +32,67 @@ def _plain(value):
 class EvaluationReport:
     """Cross-validated results of one classifier (made by :func:`evaluate`).
 
-    Attributes
+    The fields are filled in by :func:`evaluate`; there is seldom a reason to build
+    a report by hand.
+
+    Parameters
     ----------
+    estimator, cv : str
+        What was evaluated, and how it was split (their ``repr``).
+    pos_label, neg_label : object
+        The positive and the negative class.
+    threshold : float
+        Decision threshold on the positive-class probability.
+    confidence : float
+        Level of the confidence intervals.
+    n_bootstraps : int
+        Bootstrap resamples behind the intervals (0: no intervals).
+    aggregate : str
+        How sample probabilities became one patient probability (``"mean"``,
+        ``"max"`` or ``"median"``).
     metrics : dict
         Pooled out-of-fold metrics: ``name -> {"value", "low", "high"}`` (the
         bootstrap confidence interval). Names: ``roc_auc``, ``pr_auc``,
         ``balanced_accuracy``, ``sensitivity``, ``specificity``, ``ppv``, ``npv``,
         ``f1``, ``mcc``, ``brier``.
-    patient_metrics : dict or None
-        The same per patient (aggregated probabilities), when groups were given.
     fold_metrics : list of dict
         Metrics of each fold's test part.
-    y_true, y_score, fold, groups : ndarray
-        Labels, out-of-fold positive-class probabilities, fold number (1-based) and
-        group of every sample.
-    histories : list of dict
+    patient_metrics : dict or None
+        The same as ``metrics`` per patient (aggregated probabilities), when groups
+        were given.
+    y_true, y_score, fold : ndarray of shape (n,)
+        Labels, out-of-fold positive-class probabilities and fold number (1-based)
+        of every sample.
+    groups : ndarray of shape (n,) or None, default=None
+        Group (patient) of every sample.
+    histories : list of dict, default=[]
         Training history of each fold's model (``history_``), empty if it has none.
-    estimator, cv : str
-        What was evaluated, and how it was split.
-    pos_label, neg_label, threshold, confidence, n_bootstraps, aggregate
-        The settings of the evaluation.
+
+    Attributes
+    ----------
+    y01 : ndarray of shape (n,)
+        1 for the positive class, 0 otherwise.
+    y_pred : ndarray of shape (n,)
+        Predicted labels at ``threshold``.
+
+    See Also
+    --------
+    evaluate : Makes the report.
+    compare : DeLong's test between two reports.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from medcnn.evaluation import evaluate
+    >>> X, y = make_classification(100, n_features=5, random_state=0)
+    >>> report = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
+    >>> round(report.metrics["roc_auc"]["value"], 4)
+    0.9388
+    >>> report.y_score.shape, sorted(set(report.fold.tolist()))
+    ((100,), [1, 2, 3])
+    >>> report.summary()["n_samples"], report.summary()["n_positive"]
+    (100, 50)
     """
 
     estimator: str
@@ -83,7 +124,25 @@ class EvaluationReport:
 
     # ---------------------------------------------------------------- tables
     def summary(self):
-        """Plain-data summary (what ``to_json`` writes)."""
+        """Plain-data summary (what ``to_json`` writes).
+
+        Returns
+        -------
+        dict
+            The settings, sample counts and every metric table, with numpy scalars
+            turned into Python numbers and NaN into None.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from medcnn.evaluation import evaluate
+        >>> X, y = make_classification(100, n_features=5, random_state=0)
+        >>> report = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
+        >>> summary = report.summary()
+        >>> summary["n_samples"], summary["metrics"]["roc_auc"]["low"]
+        (100, None)
+        """
         return _plain({
             "estimator": self.estimator, "cv": self.cv, "positive_label": self.pos_label,
             "negative_label": self.neg_label, "threshold": self.threshold,
@@ -99,6 +158,18 @@ class EvaluationReport:
         """The summary as JSON text; also written to ``path`` if given.
 
         NaN values (e.g. an interval without bootstrap) are written as ``null``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            File to write the JSON text to (replaced if it exists).
+        indent : int or None, default=2
+            Indentation of the JSON text (None: one line).
+
+        Returns
+        -------
+        str
+            The JSON text of :meth:`summary`.
         """
         text = json.dumps(self.summary(), indent=indent)
         if path is not None:
@@ -115,6 +186,18 @@ class EvaluationReport:
             Pooled out-of-fold metrics with their intervals (rows: metrics;
             columns value, low, high, plus the mean and standard deviation over
             folds), the patient-level metrics, or one row per fold.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per metric (``"pooled"``, ``"patient"``) or per fold
+            (``"folds"``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``level``, or ``"patient"`` when the report has no
+            patient-level metrics.
         """
         try:
             import pandas as pd
@@ -147,6 +230,11 @@ class EvaluationReport:
             per fold, or the patient-level ROC curve.
         ax : matplotlib Axes, optional
             Where to draw (a new figure if omitted).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn on (that of ``ax`` when given).
         """
         from . import _plots
 
@@ -223,10 +311,37 @@ def compare(report_a, report_b):
     Both reports must come from the same X, y (same order) — e.g. two estimators
     evaluated with the same ``cv`` and ``random_state`` — so the AUCs are paired.
 
+    Parameters
+    ----------
+    report_a, report_b : EvaluationReport
+        Reports of two estimators evaluated on the same samples.
+
     Returns
     -------
     DeLongResult
         ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...
+
+    Raises
+    ------
+    ValueError
+        If the reports are not on the same labels or use different positive classes.
+
+    See Also
+    --------
+    delong_test : The test on any two scores of the same cases.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from medcnn.evaluation import compare, evaluate
+    >>> X, y = make_classification(100, n_features=5, random_state=0)
+    >>> a = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
+    >>> b = evaluate(GaussianNB(), X, y, cv=3, n_bootstraps=0, random_state=0)
+    >>> result = compare(a, b)
+    >>> round(result.auc_a, 4), round(result.auc_b, 4), round(result.p_value, 3)
+    (0.9388, 0.9264, 0.108)
     """
     from ._delong import delong_test
 

@@ -123,7 +123,7 @@ def _choose_layer(backbone, layer):
             " The architecture has no layer with a feature-map output.")
     names = [l.name for l in backbone.layers]
     if layer not in names:
-        from medcnn.estimators._networks import layer_names
+        from medcnn._networks import layer_names
 
         for nested in backbone.layers:
             if isinstance(nested, keras.Model) and layer in layer_names(nested):

@@ -1,12 +1,12 @@
 """ReliefF filter (Kononenko, 1994): weight features by nearest hits and misses."""
 
-import numbers
 
 import numpy as np
 from sklearn.metrics import pairwise_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from .._validation import PositiveInt, Real, StrOptions, validate_parameters
 from ._symmetric_uncertainty import _encode_targets, _is_int, _KBestScoreSelector, _validate_k
 
 # Upper bound on the number of float64 values in one block of work (distance rows of
@@ -183,22 +183,17 @@ class ReliefFSelector(_KBestScoreSelector):
         self.n_samples = n_samples
         self.random_state = random_state
 
-    def _check_n_samples(self):
-        """Raise a ValueError naming ``n_samples`` unless it is None, an int >= 1 or a float in (0, 1]."""
-        n_samples = self.n_samples
-        if n_samples is None:
-            return
-        if _is_int(n_samples):
-            if n_samples < 1:
-                raise ValueError(f"n_samples must be >= 1 when an integer; got n_samples={n_samples!r}.")
-            return
-        if isinstance(n_samples, numbers.Real) and not isinstance(n_samples, (bool, np.bool_)):
-            if not 0.0 < n_samples <= 1.0:  # also rejects NaN
-                raise ValueError(f"n_samples must be in (0, 1] when a float; got n_samples={n_samples!r}.")
-            return
-        raise ValueError(
-            f"n_samples must be None, a positive integer or a float in (0, 1]; got n_samples={n_samples!r}."
-        )
+    _parameter_constraints = {
+        "k": [PositiveInt(), StrOptions({"all"})],
+        "n_neighbors": [PositiveInt()],
+        "n_samples": [PositiveInt(), Real(0, 1, closed="right"), None],
+        "random_state": ["random_state"],
+    }
+    _parameter_hints = {
+        "k": "give a positive integer or 'all'",
+        "n_neighbors": "give a positive integer",
+        "n_samples": "give None, a positive integer or a float in (0, 1]",
+    }
 
     def _n_instances(self, n_train):
         """Number of instances R implied by the (checked) ``n_samples`` for ``n_train`` samples."""
@@ -229,10 +224,7 @@ class ReliefFSelector(_KBestScoreSelector):
         self : ReliefFSelector
             The fitted selector.
         """
-        if not _is_int(self.n_neighbors) or self.n_neighbors < 1:
-            raise ValueError(f"n_neighbors must be a positive integer; got n_neighbors={self.n_neighbors!r}.")
-        _validate_k(self.k)
-        self._check_n_samples()
+        validate_parameters(self)
         X, y = validate_data(self, X, y, dtype=np.float64)
         _validate_k(self.k, X.shape[1])
         y_encoded = _encode_targets(y)

@@ -16,6 +16,8 @@ from sklearn.preprocessing import KBinsDiscretizer
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import Int, PositiveInt, StrOptions, validate_parameters
+
 _STRATEGIES = ("uniform", "quantile", "kmeans")
 
 
@@ -235,6 +237,17 @@ class SymmetricUncertaintySelector(_KBestScoreSelector):
         self.n_bins = n_bins
         self.strategy = strategy
 
+    _parameter_constraints = {
+        "k": [PositiveInt(), StrOptions({"all"})],
+        "n_bins": [Int(2, None, closed="left")],
+        "strategy": [StrOptions(set(_STRATEGIES))],
+    }
+    _parameter_hints = {
+        "k": "give a positive integer or 'all'",
+        "n_bins": "give an integer >= 2",
+        "strategy": f"use one of {_STRATEGIES}",
+    }
+
     def fit(self, X, y):
         """Score every feature of ``X`` by its symmetric uncertainty with ``y``.
 
@@ -250,11 +263,7 @@ class SymmetricUncertaintySelector(_KBestScoreSelector):
         self : SymmetricUncertaintySelector
             The fitted selector.
         """
-        if not _is_int(self.n_bins) or self.n_bins < 2:
-            raise ValueError(f"n_bins must be an integer >= 2; got n_bins={self.n_bins!r}.")
-        if not isinstance(self.strategy, str) or self.strategy not in _STRATEGIES:
-            raise ValueError(f"strategy must be one of {_STRATEGIES}; got strategy={self.strategy!r}.")
-        _validate_k(self.k)
+        validate_parameters(self)
         X, y = validate_data(self, X, y, dtype=np.float64)
         _validate_k(self.k, X.shape[1])
         y_encoded = _encode_targets(y)

@@ -1,7 +1,7 @@
 """Per-image descriptors behind :class:`~medcnn.features.TextureFeatures`.
 
 Every function here works on one image: an ``(h, w, c)`` float array (as
-:func:`medcnn.estimators._inputs.array_images` returns them) reduced to one 2-D
+:func:`medcnn._input.array_images` returns them) reduced to one 2-D
 plane by :func:`image_plane`, and returns a 1-D float64 vector whose entries are
 named by :func:`feature_names`; :func:`describe_images` stacks them for a chunk of
 images, reading file paths one at a time.
@@ -29,8 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from medcnn.datasets._images import read_image, to_channels
-from medcnn.estimators._inputs import scaled_float
+from medcnn._input import scaled_float
+from medcnn.datasets import read_image, to_channels
 from medcnn.exceptions import ImageReadError
 
 __all__ = ["GROUPS", "NAMED_CHANNELS", "GLCM_PROPS", "INTENSITY_FEATURES", "SHAPE_FEATURES",

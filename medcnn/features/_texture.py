@@ -8,9 +8,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from medcnn.estimators._inputs import ImageSpec, array_images, is_path_array
+from medcnn._input import ImageSpec, PathImages, array_images, is_path_array
+from medcnn._validation import ImageShape, Int, Real, StrOptions, validate_parameters
 
-from ._descriptors import describe_images, feature_names, image_plane, validate_settings
+from ._descriptors import GROUPS, NAMED_CHANNELS, describe_images, feature_names, image_plane, validate_settings
 
 __all__ = ["TextureFeatures"]
 
@@ -155,6 +156,27 @@ class TextureFeatures(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.n_jobs = n_jobs
 
+    _parameter_constraints = {
+        "groups": [str, list, tuple],
+        "channel": [Int(None, None, closed="neither"), StrOptions(set(NAMED_CHANNELS))],
+        "levels": [Int(2, 256)],
+        "distances": ["array-like"],
+        "angles": ["array-like"],
+        "lbp_points": [Int(1, 32)],
+        "lbp_radius": [Real(0, None, closed="neither")],
+        "image_shape": [ImageShape(), None],
+        "n_jobs": [Int(None, None, closed="neither"), None],
+    }
+    _parameter_hints = {
+        "groups": f"give one or several of {GROUPS}",
+        "channel": f"use one of {', '.join(map(repr, NAMED_CHANNELS))} or an int channel index",
+        "levels": "give an int in [2, 256]",
+        "distances": "give distinct ints >= 1 (pixels)",
+        "angles": "give finite angles in radians",
+        "lbp_points": "give an int in [1, 32]",
+        "lbp_radius": "give a number > 0 (pixels)",
+    }
+
     def _settings(self):
         return validate_settings(self.groups, self.channel, self.levels, self.distances,
                                  self.angles, self.lbp_points, self.lbp_radius)
@@ -190,9 +212,9 @@ class TextureFeatures(TransformerMixin, BaseEstimator):
         self : TextureFeatures
             Fitted transformer.
         """
-        settings = self._settings()
+        validate_parameters(self)
+        settings = self._settings()  # what the values of the sequences may be
         if is_path_array(X):
-            from medcnn.estimators._sources import PathImages
 
             sample_shape = PathImages(X).sample_shape  # the CNN estimators' rule
         else:

@@ -18,13 +18,13 @@ from collections import Counter
 
 import numpy as np
 
-from medcnn.datasets._images import read_image, reader_for, to_channels
+from medcnn.datasets import max_image_pixels, read_image, read_with, reader_for, to_channels
 from medcnn.exceptions import ImageReadError
 
-from ._imbalance import balanced_epoch, class_indices, stream_seed
-from ._inputs import RESIZE_MODES, scaled_float
+from ._arrays import RESIZE_MODES, scaled_float
+from ._sampling import balanced_epoch, class_indices, stream_seed
 
-__all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS"]
+__all__ = ["ArrayImages", "PathImages", "resize_images", "NATIVE_READERS", "mixes_labels"]
 
 #: Readers whose files TensorFlow decodes natively: PNG gives the same pixels as the
 #: Pillow reader; JPEG may differ by a few levels (another IDCT implementation).
@@ -69,10 +69,21 @@ def resize_images(images: np.ndarray, size, mode="resize") -> np.ndarray:
     return np.concatenate(parts).astype(np.float32, copy=False)
 
 
+def mixes_labels(layer):
+    """Whether an augmentation layer mixes images *and* labels (MixUp, CutMix).
+
+    Such layers are called with ``{"images": x, "labels": one_hot}`` and return the
+    same dictionary; they are left out of test-time augmentation.
+    """
+    import keras
+
+    return bool(getattr(layer, "mixes_labels", False)) or isinstance(
+        layer, (keras.layers.MixUp, keras.layers.CutMix))
+
+
 def _finish(ds, batch_size, augmenters, shuffle_seed):
     import tensorflow as tf
 
-    from ._training import mixes_labels
 
     ds = ds.batch(batch_size)
     if augmenters:
@@ -196,8 +207,15 @@ class PathImages:
         return len(self.paths)
 
     # -- reading in Python (probing, non-native formats, error diagnosis)
+    def _decode(self, path, reader):
+        """The image array of ``path``, by the reader found for it (None: not found, and
+        reading names the file and the reason)."""
+        if reader is None:
+            return read_image(path)
+        return read_with(path, reader, self.reader_params.get(reader, {}))
+
     def _read(self, i, channels):
-        image = read_image(self.paths[i], **self.reader_params.get(self.readers[i], {}))
+        image = self._decode(self.paths[i], self.readers[i])
         try:
             return scaled_float(to_channels(image, channels))
         except ValueError as exc:
@@ -207,8 +225,7 @@ class PathImages:
     def sample_shape(self):
         """``(h, w, c)``: the most common size among the first PROBE_IMAGES files, and
         their channels (3 if any has colour, else 1) unless given."""
-        images = [read_image(p, **self.reader_params.get(r, {}))
-                  for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
+        images = [self._decode(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
         if self.channels is None:
             self.channels = 3 if any(im.ndim == 3 and im.shape[-1] >= 3 for im in images) else 1
         (height, width), _ = Counter(im.shape[:2] for im in images).most_common(1)[0]
@@ -241,7 +258,6 @@ class PathImages:
         channels, size, mode = self.channels, self.size, self.resize_mode
 
         def read_native():
-            from medcnn.datasets._readers import max_image_pixels
 
             # (height, width, components) from the PNG IHDR chunk or the JPEG frame header
             # (components 0 for PNG, zeros for other formats): a few scalar ops, no decoding.

@@ -1,8 +1,12 @@
-"""Building the networks: [standardise] -> architecture -> features, and layer taps."""
+"""Building the networks: [standardise] -> architecture -> features; layer taps; the
+architecture behind a name; freezing the architecture for transfer learning."""
 
 from __future__ import annotations
 
-__all__ = ["feature_network", "pooled", "tap", "layer_names"]
+__all__ = ["feature_network", "pooled", "tap", "layer_names", "resolve_architecture", "set_trainable",
+           "TRANSFER_MODES", "POOLINGS"]
+
+TRANSFER_MODES = (None, "frozen", "finetune", "partial")
 
 POOLINGS = ("avg", "max", None)
 #: Largest input (h * w * c values) whose standardisation statistics are stored per pixel.
@@ -104,3 +108,43 @@ def tap(model, layer):
             + (f" Did you mean {close[0]!r}?" if close else "")
         )
     raise ValueError(f"layer={layer!r} is not valid; give a layer name, an index, 'penultimate' or None.")
+
+
+def resolve_architecture(architecture):
+    """Return ``(factory, metadata, name)`` for a registered name or a callable."""
+    from medcnn.registry import architectures
+
+    if callable(architecture):
+        return architecture, {}, getattr(architecture, "__name__", "custom")
+    if not isinstance(architecture, str):
+        raise TypeError(
+            f"architecture={architecture!r} is not valid: give a registered name "
+            f"({', '.join(architectures.names())}) or a callable (input_shape, **params) -> keras.Model."
+        )
+    component = architectures.get(architecture)
+    return component.factory, component.metadata, architecture
+
+
+def set_trainable(model, transfer, trainable_layers=None):
+    """Freeze the architecture inside ``model`` (the nested backbone) for ``transfer``.
+
+    ``"frozen"``/``"finetune"``: every architecture layer frozen; ``"partial"``: only the
+    last ``trainable_layers`` layers train; None: all train. BatchNormalization layers
+    are kept frozen (inference mode) whenever the architecture is partly or wholly
+    frozen or being fine-tuned, so their statistics are not disturbed.
+    """
+    import keras
+
+    backbone = next((layer for layer in model.layers if isinstance(layer, keras.Model)), None)
+    if backbone is None:
+        raise ValueError("transfer needs a model with a nested architecture; none was found.")
+    from medcnn.architectures import PREPROCESS_LAYER
+
+    # the fixed input preprocessing of pretrained backbones never trains
+    layers = [layer for layer in backbone.layers if layer.weights and layer.name != PREPROCESS_LAYER]
+    keep = {"frozen": 0, "finetune": 0, "partial": trainable_layers}.get(transfer, len(layers))
+    backbone.trainable = True
+    for index, layer in enumerate(layers):
+        layer.trainable = index >= len(layers) - keep
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False

@@ -30,10 +30,10 @@ import os
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["is_path_array", "ImageSpec", "array_images", "scaled_float", "RESIZE_MODES"]
+__all__ = ["SCALE", "is_path_array", "ImageSpec", "array_images", "scaled_float", "RESIZE_MODES"]
 
 RESIZE_MODES = ("resize", "pad")
-_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
 def is_path_array(X) -> bool:
@@ -63,7 +63,7 @@ class ImageSpec:
 
 def scaled_float(images: np.ndarray) -> np.ndarray:
     """float32 copy of ``images``; uint8 divided by 255, uint16 by 65535."""
-    scale = _SCALE.get(images.dtype)
+    scale = SCALE.get(images.dtype)
     images = images.astype(np.float32, copy=False)
     return images / np.float32(scale) if scale else images
 

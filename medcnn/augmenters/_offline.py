@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._inputs import _SCALE, array_images, is_path_array
-from ._sources import PathImages
-from ._training import build_augmenters, mixes_labels
+from .._input import SCALE, ArrayImages, PathImages, array_images, is_path_array, mixes_labels
+from ._build import build_augmenters
 
 __all__ = ["augment_offline"]
 
@@ -82,7 +81,6 @@ def augment_offline(X, y, n_copies, augment=None, *, groups=None, include_origin
         raise ValueError(f"X and y have different lengths: {len(images)} images, {len(y)} labels.")
     if groups is not None and len(groups) != len(images):
         raise ValueError(f"groups has {len(groups)} entries for {len(images)} images; give one per image.")
-    from ._sources import ArrayImages
 
     source = ArrayImages(images, images.shape[1:])
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max - 1000 * n_copies))
@@ -105,7 +103,7 @@ def augment_offline(X, y, n_copies, augment=None, *, groups=None, include_origin
 
 def _like(images, original, dtype):
     """Augmented float images back in the form and dtype of the original X."""
-    scale = _SCALE.get(np.dtype(dtype))
+    scale = SCALE.get(np.dtype(dtype))
     if scale:
         images = np.clip(np.rint(images * scale), 0, scale)
     return images.astype(dtype, copy=False).reshape((len(images),) + original.shape[1:])

@@ -1,0 +1,16 @@
+"""Image input shared by the estimators, the feature transformers and explain.
+
+What ``X`` may be (arrays of images, flattened rows, file paths) and how it is
+checked and scaled (``_arrays``); the ``tf.data`` pipelines that decode, resize,
+cache, sample, augment and batch it (``_sources``: :class:`ArrayImages` for arrays,
+:class:`PathImages` for files read by the registered image readers); class-balanced
+sampling of an epoch (``_sampling``).
+"""
+
+from ._arrays import RESIZE_MODES, SCALE, ImageSpec, array_images, is_path_array, scaled_float
+from ._sampling import SAMPLING_MODES
+from ._sources import ArrayImages, PathImages, mixes_labels, resize_images
+
+__all__ = ["RESIZE_MODES", "SCALE", "ImageSpec", "array_images", "is_path_array", "scaled_float", "SAMPLING_MODES",
+           "ArrayImages", "PathImages", "resize_images",
+           "mixes_labels"]

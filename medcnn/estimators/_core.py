@@ -1,0 +1,392 @@
+"""The estimator core every CNN estimator is built on: input -> source -> network -> head
+-> loss -> fit loop, prediction with test-time augmentation, checkpoints and resuming,
+saving, the learning-rate range test and distribution.
+
+A task (classification today) is a subclass that supplies a few methods:
+
+- ``_encode_targets(y, n_samples, sample_weight)``: checks the targets and returns a
+  :class:`TaskTargets` (what the network is trained on, sample weights, labels to
+  stratify the validation split and to sample by, and the fitted attributes such as
+  ``classes_``);
+- ``_check_task(targets)``: task parameters that depend on the targets (called before
+  any file is read);
+- ``_head(features, n_outputs)``: the output layer, float32;
+- ``_loss(n_outputs)`` and ``_metrics()``: what the network is compiled with;
+- and its own ``predict`` / ``predict_proba`` / ``score`` on top of
+  :meth:`BaseCNN._predict_outputs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from medcnn.augmenters import build_augmenters
+from medcnn.datasets import ON_ERROR
+from medcnn.exceptions import SkippedFilesWarning
+
+from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
+from .._input import is_path_array, mixes_labels
+from .._networks import feature_network, pooled, resolve_architecture, set_trainable
+from .._runtime import (check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded, single_device,
+                        strategy_scope)
+from .._validation import validate_parameters
+from ._base import ImageInputMixin
+from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
+                           restore_training_state, resume_recorder)
+from ._lr_find import LRFinderMixin
+from ._params import check_tta, make_optimizer, new_run_dir, require_tensorboard
+from ._persistence import ModelStateMixin, save_estimator
+
+__all__ = ["BaseCNN", "TaskTargets"]
+
+#: fitted attributes every CNN estimator records (and saves), besides the task's
+FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_", "n_epochs_",
+               "n_steps_")
+
+
+@dataclass
+class TaskTargets:
+    """What a task makes of ``y``: see the module docstring.
+
+    Parameters
+    ----------
+    targets : ndarray
+        What the network is trained on, one row per sample (e.g. one-hot labels).
+    weights : ndarray or None
+        Per-sample loss weights.
+    n_outputs : int
+        Width of the network's output.
+    stratify : ndarray or None
+        Integer labels to stratify the validation split by (None: no stratification).
+    labels : ndarray or None
+        Integer labels that class-balanced sampling draws by.
+    sampling : str or None
+        The estimator's class-balanced sampling mode, if the task has one.
+    fitted : dict
+        Fitted attributes the task sets on the estimator (e.g. ``classes_``).
+    """
+
+    targets: np.ndarray
+    weights: np.ndarray | None
+    n_outputs: int
+    stratify: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    sampling: str | None = None
+    fitted: dict = field(default_factory=dict)
+
+
+class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
+    """Base class of the CNN estimators (not used directly): see the module docstring.
+
+    Expects the parameters of :class:`~medcnn.CNNClassifier` that are not about the
+    task (architecture, input, budget, optimizer, augmentation, transfer,
+    checkpoints, distribution...).
+    """
+
+    #: name of the Keras model
+    _model_name = "medcnn_model"
+
+    def _check_params(self):
+        """Every parameter against its constraints (subclasses add checks across parameters)."""
+        validate_parameters(self)
+
+    # --------------------------------------------------------------- building
+    def _build_model(self, factory, input_shape, n_outputs, standardize):
+        import keras
+
+        inputs, features, backbone = feature_network(
+            factory, input_shape, self.architecture_params, standardize,
+            label=f"Architecture {self.architecture!r}")
+        if len(features.shape) not in (2, 4):
+            raise ValueError(
+                f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
+                "(batch, features) or (batch, h, w, channels)."
+            )
+        outputs = self._head(pooled(features, "avg"), n_outputs)
+        model = keras.Model(inputs, outputs, name=self._model_name)
+        self._compile(model)
+        return model
+
+    def _compile(self, model, learning_rate=None, decay_steps=None):
+        """Compile ``model``; with ``decay_steps`` (the steps of a training phase) the
+        learning rate follows ``lr_schedule``, else it is constant."""
+        schedule = self.lr_schedule if decay_steps else None
+        optimizer = make_optimizer(self.optimizer, learning_rate or self.learning_rate, schedule, decay_steps)
+        model.compile(optimizer=optimizer, loss=self._loss(model.output_shape[-1]), metrics=self._metrics())
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Images ``(n, h, w[, c])``, flattened images ``(n, features)`` or file paths.
+        y : array-like of shape (n,)
+            Labels, any hashable values; two or more classes.
+        sample_weight : array-like of shape (n,), optional
+            Per-sample loss weights, multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self : CNNClassifier
+            The fitted estimator.
+        """
+        with self._prepared(X, y, sample_weight) as run:
+            fingerprint = resume = None
+            if self.checkpoint_dir is not None:
+                fingerprint = fit_fingerprint(self.get_params(deep=False), X, y, sample_weight)
+                resume = load_resume_state(self.checkpoint_dir, fingerprint)
+            has_validation = run.valid_ds is not None
+            monitor = "val_loss" if has_validation else "loss"
+            log_dir = None
+            if self.log_dir is not None:
+                require_tensorboard(self.log_dir)
+                log_dir = new_run_dir(self.log_dir)
+            history = {key: list(values) for key, values in resume.history.items()} if resume else {}
+            # one pair of checkpoint callbacks for all phases: best.keras is the best of the fit
+            checkpoints = checkpoint_callbacks(self.checkpoint_dir, monitor, min(history.get(monitor, [np.inf])))
+            done = 0
+            if self.verbose:
+                print(f"{type(self).__name__}: {run.description}", flush=True)
+            for phase, (learning_rate, epochs) in enumerate(run.phases):
+                if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
+                    set_trainable(run.model, None)
+                if phase or self.lr_schedule not in (None, "constant"):
+                    # trainable flags and a schedule over this phase's steps take effect on compile
+                    self._compile(run.model, learning_rate, run.steps_per_epoch * epochs)
+                start = done
+                if resume is not None:
+                    if phase < resume.phase:  # finished before the interruption
+                        continue
+                    done, start = resume.phase_start, resume.epochs_done
+                    self._restore(run.model, resume)
+                    resume = None
+                recorder = ([] if fingerprint is None else
+                            [resume_recorder(self.checkpoint_dir, fingerprint, history, phase, done)])
+                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=start,
+                                       epochs=done + epochs, verbose=self.verbose, shuffle=False,
+                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints + recorder))
+                for key, values in result.history.items():
+                    history.setdefault(key, []).extend(float(v) for v in values)
+                done = start + len(result.history.get("loss", []))
+        clear_resume_state(self.checkpoint_dir)
+
+        self.model_ = single_device(run.model)  # predicts on one device, like a loaded model
+        for name, value in run.fitted.items():  # the task's, e.g. classes_
+            setattr(self, name, value)
+        self.history_ = history
+        self.n_replicas_ = run.n_replicas
+        self.n_features_in_ = int(np.prod(run.sample_shape))
+        self.sample_shape_ = tuple(int(s) for s in run.sample_shape)
+        self.input_shape_ = tuple(int(s) for s in run.input_shape)
+        self.n_epochs_ = int(run.phases[0][1])
+        self.n_steps_ = int(run.steps_per_epoch * sum(epochs for _, epochs in run.phases))
+        return self
+
+    def _restore(self, model, state):
+        """Continue from the resume state of an interrupted fit."""
+        try:
+            restore_training_state(model, state)
+        except ValueError as exc:
+            raise ValueError(
+                f"checkpoint_dir={self.checkpoint_dir!r} holds the state of an interrupted fit with these "
+                f"parameters and data, but {exc} (has the architecture's code changed?). Delete its "
+                "resume.npz to start afresh."
+            ) from None
+
+    @contextlib.contextmanager
+    def _prepared(self, X, y, sample_weight):
+        """Check the parameters and data, then build what ``fit`` trains (shared with ``lr_find``).
+
+        Yields a namespace with ``model`` (compiled for the first phase), ``train_ds``,
+        ``valid_ds`` (None without validation), ``phases`` (``(learning_rate, epochs)``
+        pairs), ``fitted`` (the task's fitted attributes), ``sample_shape`` and
+        ``input_shape``, inside the seeded
+        context that training must run in (and that names unreadable files).
+        """
+        # parameters, names and labels first: no file is read before they are found valid
+        self._check_params()
+        factory, metadata, _ = resolve_architecture(self.architecture)
+        # arrays are checked as they are; files are read only once the labels are found valid
+        source = None if is_path_array(X) else self._source(X, None)
+        n_samples = len(X) if source is None else len(source)
+        task = self._encode_targets(y, n_samples, sample_weight)
+        self._check_task(task)
+        if source is None:
+            source = self._source(X, None)
+
+        sample_shape = source.sample_shape
+        # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
+        max_side = None if metadata.get("pretrained") else DEFAULT_MAX_SIDE
+        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size"), max_side=max_side),
+                       self.resize_mode)
+        rng = check_random_state(self.random_state)
+        seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+
+        fresh_keras_state()  # each fit starts from a clean Keras state
+        strategy = make_strategy(self.distribute)  # the model is built and compiled in its scope
+        with seeded(seed), source.naming_errors(), strategy_scope(strategy):
+            train, valid = self._split(task.stratify, n_samples, seed)
+            check_batch_shares(strategy, self.batch_size, training=None if task.sampling else len(train),
+                               validation=None if valid is None else len(valid))
+            standardize = None
+            if metadata.get("standardize", True):  # pretrained backbones preprocess themselves
+                mean, variance = source.channel_stats(train, seed)
+                standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
+            input_shape = source.size + (sample_shape[-1],)
+            model = self._build_model(factory, input_shape, task.n_outputs, standardize)
+            targets = (task.targets, task.weights)
+            augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1])
+            train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
+                                      shuffle=True, augmenters=augmenters, cache=self.cache,
+                                      sampling=task.sampling, labels=task.labels)
+            valid_ds = (None if valid is None else
+                        source.dataset(valid, targets, batch_size=self.batch_size, cache=self.cache))
+            steps_per_epoch = int(train_ds.cardinality())
+            if steps_per_epoch < 0:  # unknown: one pass over the training images
+                steps_per_epoch = -(-len(train) // self.batch_size)
+            epochs = (auto_epochs(steps_per_epoch, bool(self.early_stopping)) if self.epochs == "auto"
+                      else int(self.epochs))
+            phases = [(self.learning_rate, epochs)]
+            if self.transfer is not None:
+                set_trainable(model, self.transfer, self.trainable_layers)
+                self._compile(model, self.learning_rate)  # trainable flags take effect on compile
+                if self.transfer == "finetune":
+                    phases.append((self.learning_rate / 10, self.finetune_epochs or epochs))
+            resized = "" if tuple(source.size) == tuple(sample_shape[:2]) else (
+                f", images of {sample_shape[0]}x{sample_shape[1]} resized")
+            description = (f"{len(train)} training images, input {input_shape[0]}x{input_shape[1]}x"
+                           f"{input_shape[2]}{resized}; "
+                           + describe_budget(self.epochs, epochs, steps_per_epoch, len(phases)))
+            yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
+                                  steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
+                                  fitted=task.fitted, sample_shape=sample_shape,
+                                  input_shape=input_shape, description=description)
+
+    def _split(self, labels, n_samples, seed):
+        """Indices of the training part and of the validation part (None without one),
+        stratified by ``labels`` (integer classes, or None) where every class has two."""
+        indices = np.arange(n_samples)
+        if not self.validation_fraction:
+            return indices, None
+        stratify = labels if labels is not None and np.bincount(labels).min() >= 2 else None
+        train, valid = train_test_split(indices, test_size=self.validation_fraction,
+                                        random_state=seed, stratify=stratify)
+        if len(valid) == 0 or len(train) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training or "
+                f"validation set with {n_samples} samples; use a larger fraction or set it to 0."
+            )
+        return train, valid
+
+    def _callbacks(self, has_validation, log_dir=None, checkpoints=()):
+        import keras
+
+        callbacks = list(self.callbacks or []) + list(checkpoints)
+        if log_dir is not None:  # a new writer per phase; TensorBoard reads every events file of a run
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
+        if self.early_stopping:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss" if has_validation else "loss", patience=int(self.early_stopping),
+                restore_best_weights=True))
+        return callbacks
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path):
+        """Write the fitted estimator to a ``.keras`` file (atomically).
+
+        Load it back with :func:`medcnn.load_model`. The file is also a plain Keras
+        model archive for ``keras.saving.load_model``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination file; must end in ``.keras``. An existing file is replaced.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator has not been fitted.
+        ValueError
+            If ``path`` does not end in ``.keras``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from medcnn import CNNClassifier, load_model
+        >>> from medcnn.datasets import make_histology
+        >>> X, y = make_histology(40, image_size=28, random_state=0)
+        >>> clf = CNNClassifier(architecture="lenet5", epochs=1, random_state=0).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> clf.save(path)
+        >>> bool((load_model(path).predict(X) == clf.predict(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        save_estimator(self, path, FITTED_META)
+
+    def _predict_outputs(self, X, tta=None, on_error="raise"):
+        """The network's outputs for ``X``, over the test-time views (``_combine_views``),
+        in float64; rows of NaN for the files skipped under ``on_error="skip"``."""
+        views = check_tta(self.tta if tta is None else tta, "tta" if tta is None else "predict_proba tta")
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error={on_error!r} is not valid; use one of {ON_ERROR}.")
+        source = self._fitted_source(X)
+        if on_error == "raise" or not hasattr(source, "readable"):  # arrays have no unreadable files
+            with source.naming_errors():
+                return self._outputs(source, views)
+        import tensorflow as tf
+
+        try:
+            return self._outputs(source, views)
+        except tf.errors.OpError:  # some file does not decode: find which, predict the others
+            readable, reasons = source.readable()
+        warnings.warn(SkippedFilesWarning(
+            f"{len(reasons)} of {len(source)} files could not be read; their rows are NaN: "
+            + "; ".join(list(reasons.values())[:10]) + ("; ..." if len(reasons) > 10 else "")
+            + ". Fix or remove these files, or leave them out of X."), stacklevel=2)
+        outputs = np.full((len(source), int(self.model_.output_shape[-1])), np.nan)
+        if len(readable):
+            outputs[readable] = self._outputs(source.subset(readable), views)
+        return outputs
+
+
+    def _outputs(self, source, views):
+        """Outputs of a prepared source over ``views`` test-time views (``_combine_views``)."""
+        total = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
+                                    verbose=0).astype(np.float64)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max - 1000 * views)
+        for view in range(1, views):
+            layers = self._tta_augmenters(int(seed) + 1000 * view)
+            batches = source.dataset(np.arange(len(source)), batch_size=self.batch_size,
+                                     augmenters=layers, shuffle_seed=int(seed) + view)
+            total += self.model_.predict(batches, verbose=0)
+        return self._combine_views(total, views)
+
+    def _combine_views(self, total, views):
+        """The prediction from the sum of the outputs of ``views`` test-time views: their mean."""
+        return total / views
+
+    def _tta_augmenters(self, seed):
+        """Layers of one test-time view (label-mixing augmenters are left out)."""
+        augment = self.tta_augment
+        if augment is None:
+            augment = ["flip", "rotate90"] if self.augment is None else self.augment
+        layers = build_augmenters(augment, seed, channels=self.input_shape_[-1])
+        return [layer for layer in layers if not mixes_labels(layer)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags
