@@ -93,17 +93,21 @@ class KerasOptimizer(_Custom):
     description = "a Keras optimizer name (e.g. 'adam', 'sgd', 'rmsprop', 'adamw') or instance"
 
     def is_satisfied_by(self, val):
+        # by name, without building one: an optimizer's variables would start TensorFlow,
+        # which must not happen before a multi-worker strategy is set up
+        import inspect
+
         import keras
 
         if isinstance(val, keras.optimizers.Optimizer):
             return True
         if not isinstance(val, str):
             return False
-        try:
-            keras.optimizers.get(val)
-        except ValueError:
-            return False
-        return True
+        names = {name.lower() for name, obj in vars(keras.optimizers).items()
+                 if inspect.isclass(obj) and issubclass(obj, keras.optimizers.Optimizer)} - {"optimizer"}
+        registered = keras.saving.get_registered_object(val)
+        return val.lower() in names or (inspect.isclass(registered)
+                                        and issubclass(registered, keras.optimizers.Optimizer))
 
 
 class NestedDicts(_Custom):

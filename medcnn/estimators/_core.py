@@ -36,8 +36,8 @@ from medcnn.exceptions import SkippedFilesWarning
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
 from .._input import is_path_array, mixes_labels
 from .._networks import feature_network, pooled, resolve_architecture, set_trainable
-from .._runtime import (check_batch_shares, fresh_keras_state, make_strategy, replicas, seeded, single_device,
-                        strategy_scope)
+from .._runtime import (check_batch_shares, ensure_tensorflow_threads, fresh_keras_state, make_strategy, replicas,
+                        seeded, single_device, strategy_scope)
 from .._validation import validate_parameters
 from ._base import ImageInputMixin
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
@@ -214,6 +214,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         ``input_shape``, inside the seeded
         context that training must run in (and that names unreadable files).
         """
+        # before the first TensorFlow operation of the process (checking the optimizer makes one)
+        ensure_tensorflow_threads()
         # parameters, names and labels first: no file is read before they are found valid
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
