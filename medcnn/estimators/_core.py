@@ -99,6 +99,26 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         """Every parameter against its constraints (subclasses add checks across parameters)."""
         validate_parameters(self)
 
+    # ------------------------------------------------------- what a task supplies
+    def _encode_targets(self, y, n_samples, sample_weight):
+        """Check ``y`` (``n_samples`` of them) and return its :class:`TaskTargets`."""
+        raise NotImplementedError
+
+    def _check_task(self, targets):
+        """Check the task's parameters that depend on the targets (no file is read yet)."""
+
+    def _head(self, features, n_outputs):
+        """The output layer(s) on the pooled ``features``: ``n_outputs`` values, float32."""
+        raise NotImplementedError
+
+    def _loss(self, n_outputs):
+        """The Keras loss the network is compiled with."""
+        raise NotImplementedError
+
+    def _metrics(self):
+        """The Keras metrics the network is compiled with."""
+        return []
+
     # --------------------------------------------------------------- building
     def _build_model(self, factory, input_shape, n_outputs, standardize):
         import keras
@@ -214,7 +234,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         ``input_shape``, inside the seeded
         context that training must run in (and that names unreadable files).
         """
-        # before the first TensorFlow operation of the process (checking the optimizer makes one)
+        # before the first TensorFlow operation of the process, whatever the checks below touch
         ensure_tensorflow_threads()
         # parameters, names and labels first: no file is read before they are found valid
         self._check_params()
