@@ -11,7 +11,7 @@ from .._input import RESIZE_MODES, SAMPLING_MODES
 from .._networks import TRANSFER_MODES
 from .._runtime import DISTRIBUTE_MODES
 from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
-                           StrOptions, validate_parameters)
+                           StrOptions)
 from ._core import BaseCNN, TaskTargets
 from ._params import LOSSES, LR_SCHEDULES, check_classifier_params, encode_targets, make_loss
 from ._persistence import loadable
@@ -315,7 +315,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
     def _check_params(self):
         """Every parameter against its constraints, then the checks that relate parameters."""
-        validate_parameters(self)
+        super()._check_params()
         check_classifier_params(self.get_params(deep=False))
 
     _model_name = "medcnn_classifier"

@@ -99,11 +99,6 @@ def _check_object_labels(y):
 LR_SCHEDULES = (None, "constant", "cosine")
 
 
-def check_lr_schedule(schedule):
-    if schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule={schedule!r} is not valid; use one of {LR_SCHEDULES}.")
-
-
 def _check_rate_callbacks(schedule, callbacks):
     """A callback that sets the learning rate cannot act on a scheduled optimizer."""
     if schedule in (None, "constant") or not callbacks:
@@ -126,8 +121,6 @@ def make_optimizer(optimizer, learning_rate, schedule=None, decay_steps=None):
     over ``decay_steps`` optimizer steps (``keras.optimizers.schedules.CosineDecay``).
     """
     import keras
-
-    check_lr_schedule(schedule)
 
     if isinstance(optimizer, str):
         try:
