@@ -8,6 +8,9 @@ Each hook receives a ``register`` callable::
 
     register(name, factory, description="", **metadata)
 
+The metadata keys a kind may carry are those of :data:`METADATA_KEYS`, each read
+by the library; ``register`` refuses any other key, naming the plugin.
+
 Examples
 --------
 >>> from medcnn.hookspecs import hookimpl
@@ -18,7 +21,7 @@ Examples
 
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "PROJECT_NAME", "HOOK_KINDS"]
+__all__ = ["hookspec", "hookimpl", "PROJECT_NAME", "HOOK_KINDS", "METADATA_KEYS"]
 
 PROJECT_NAME = "medcnn"
 
@@ -33,14 +36,41 @@ HOOK_KINDS = {
     "image_reader": "register_image_readers",
 }
 
+#: Component kind -> metadata key -> what the library does with it. ``register``
+#: accepts these keywords only; every key is optional.
+METADATA_KEYS = {
+    "architecture": {
+        "min_size": "int: the smallest image side the network accepts; the estimators "
+                    "enlarge their input to it",
+        "pretrained": "bool: the network is a pretrained backbone; its input size is not "
+                      "capped at the default side of networks trained from scratch",
+        "default_size": "int: the image side the pretrained weights were trained at; "
+                        "TransferFeatureExtractor brings images to it unless image_size is given",
+        "standardize": "bool, default True: False when the network preprocesses its input "
+                       "itself, so the estimators add no standardisation layer",
+    },
+    "augmenter": {
+        "channels": "int: the only channel count the augmenter accepts (3 for colour "
+                    "augmenters); fit refuses other images before training",
+        "mixes_labels": "bool: the layer is called with {'images': x, 'labels': one_hot} "
+                        "and mixes labels (MixUp, CutMix)",
+    },
+    "dataset_loader": {},
+    "image_reader": {
+        "magic": "tuple of bytes: first bytes of the format, to read files whose "
+                 "suffix does not say what they are",
+    },
+}
+
 
 @hookspec
 def register_architectures(register):
     """Register network architectures.
 
     ``factory(input_shape, **params)`` returns a ``keras.Model`` mapping images to
-    features (rank 2 or rank 4 output, no classification head). Metadata
-    ``min_size=int`` declares the smallest image side the network accepts.
+    features (rank 2 or rank 4 output, no classification head). Metadata keys:
+    ``min_size``, ``pretrained``, ``default_size``, ``standardize`` (see
+    :data:`METADATA_KEYS`).
 
     Parameters
     ----------
@@ -48,7 +78,8 @@ def register_architectures(register):
         ``register(name, factory, description="", **metadata)``: call it once per
         architecture. ``name`` is a non-empty string unique across plugins, ``factory``
         a callable and ``description`` one line for listings; extra
-        keywords (such as ``min_size``) are kept as metadata.
+        keywords (such as ``min_size``) are kept as metadata (only the keys of
+        :data:`METADATA_KEYS`).
     """
 
 
@@ -58,6 +89,7 @@ def register_augmenters(register):
 
     ``factory(**params)`` returns a Keras layer (or callable on image batches) that
     is random when called with ``training=True`` and the identity otherwise.
+    Metadata keys: ``channels``, ``mixes_labels`` (see :data:`METADATA_KEYS`).
 
     Parameters
     ----------
@@ -65,7 +97,7 @@ def register_augmenters(register):
         ``register(name, factory, description="", **metadata)``: call it once per
         augmenter. ``name`` is a non-empty string unique across plugins, ``factory``
         a callable and ``description`` one line for listings; extra
-        keywords are kept as metadata.
+        keywords are kept as metadata (only the keys of :data:`METADATA_KEYS`).
     """
 
 
@@ -74,6 +106,7 @@ def register_dataset_loaders(register):
     """Register dataset loaders.
 
     ``factory(source, **params)`` returns an :class:`medcnn.datasets.ImageDataset`.
+    Loaders take no metadata keys.
 
     Parameters
     ----------
@@ -81,7 +114,7 @@ def register_dataset_loaders(register):
         ``register(name, factory, description="", **metadata)``: call it once per
         dataset loader. ``name`` is a non-empty string unique across plugins, ``factory``
         a callable and ``description`` one line for listings; extra
-        keywords are kept as metadata.
+        keywords are kept as metadata (only the keys of :data:`METADATA_KEYS`).
     """
 
 
@@ -91,6 +124,7 @@ def register_image_readers(register):
 
     The registered name is the lower-case suffix without the dot (``"png"``, ``"dcm"``);
     ``factory(path)`` returns the image as a numpy array ``(h, w)`` or ``(h, w, c)``.
+    Metadata key: ``magic`` (see :data:`METADATA_KEYS`).
 
     Parameters
     ----------
@@ -98,5 +132,5 @@ def register_image_readers(register):
         ``register(name, factory, description="", **metadata)``: call it once per
         suffix. ``name`` is a non-empty string unique across plugins, ``factory``
         a callable and ``description`` one line for listings; extra
-        keywords are kept as metadata.
+        keywords are kept as metadata (only the keys of :data:`METADATA_KEYS`).
     """

@@ -29,13 +29,10 @@ __all__ = [
     "load_errors",
 ]
 
-#: Modules holding the built-in plugins, registered under these names.
-BUILTIN_PLUGINS = (
-    "medcnn.architectures",
-    "medcnn.augmenters",
-    "medcnn.datasets._loaders",
-    "medcnn.datasets._readers",
-)
+#: Names the built-in plugins are registered under (the package ``medcnn._builtins``,
+#: one module per kind of component, is the one built-in plugin).
+BUILTIN_PLUGINS = ("medcnn",)
+_BUILTIN_MODULE = "medcnn._builtins"
 AUTOLOAD_ENV = "MEDCNN_DISABLE_PLUGIN_AUTOLOAD"
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 
@@ -51,7 +48,16 @@ def _autoload_disabled() -> bool:
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+        if pm.is_blocked(ep.name):
+            continue
+        if pm.get_plugin(ep.name) is not None:
+            _load_errors[ep.name] = ValueError(f"the name {ep.name!r} is taken by the built-in plugin")
+            warnings.warn(
+                f"medcnn plugin {ep.name!r} ({ep.value}) was skipped: its entry point name is the "
+                f"name of the built-in plugin. Rename the entry point in the plugin's package.",
+                PluginLoadWarning,
+                stacklevel=3,
+            )
             continue
         try:
             plugin = ep.load()
@@ -79,16 +85,16 @@ def get_plugin_manager() -> pluggy.PluginManager:
     Examples
     --------
     >>> from medcnn.plugins import get_plugin_manager
-    >>> "medcnn.architectures" in get_plugin_manager().list_name_plugin()[0]
-    True
+    >>> get_plugin_manager().get_plugin("medcnn").__name__
+    'medcnn._builtins'
     """
     global _manager
     with _lock:
         if _manager is None:
             pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
             pm.add_hookspecs(hookspecs)
-            for module_name in BUILTIN_PLUGINS:
-                pm.register(importlib.import_module(module_name), name=module_name)
+            builtins = importlib.import_module(_BUILTIN_MODULE)
+            pm.register(builtins, name=builtins.PLUGIN_NAME)
             _load_errors.clear()
             if not _autoload_disabled():
                 _load_entry_points(pm)

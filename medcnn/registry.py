@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import plugins
 from .exceptions import DuplicateNameError, PluginError, PluginLoadWarning, UnknownNameError
-from .hookspecs import HOOK_KINDS
+from .hookspecs import HOOK_KINDS, METADATA_KEYS
 
 __all__ = ["Component", "Registry", "get_registry", "architectures", "augmenters",
            "dataset_loaders", "image_readers"]
@@ -49,7 +49,7 @@ class Component:
     >>> from medcnn.registry import Component, architectures
     >>> component = architectures.get("workshop_cnn")
     >>> isinstance(component, Component), component.kind, component.plugin
-    (True, 'architecture', 'medcnn.architectures')
+    (True, 'architecture', 'medcnn')
     >>> component.metadata["min_size"]
     12
     """
@@ -76,7 +76,7 @@ class Registry:
     >>> "workshop_cnn" in architectures
     True
     >>> architectures.get("workshop_cnn").plugin
-    'medcnn.architectures'
+    'medcnn'
     """
 
     def __init__(self, kind: str):
@@ -119,6 +119,14 @@ class Registry:
                     raise PluginError(
                         f"Plugin {_plugin!r} registered {self.label} {name!r} with a "
                         f"non-callable factory {factory!r}; pass a function or class."
+                    )
+                unknown = sorted(set(metadata) - set(METADATA_KEYS[self.kind]))
+                if unknown:
+                    known = ", ".join(METADATA_KEYS[self.kind]) or "none"
+                    raise PluginError(
+                        f"Plugin {_plugin!r} registered {self.label} {name!r} with unknown metadata "
+                        f"key(s) {', '.join(map(repr, unknown))}; {self.label}s take: {known} "
+                        "(see medcnn.hookspecs.METADATA_KEYS). Remove the key or rename it."
                     )
                 previous = entries.get(name) or _staged.get(name)
                 if previous is not None:

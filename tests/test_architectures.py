@@ -41,7 +41,7 @@ def _forward(model, shape, batch=1):
 
 def test_builtin_architectures_are_registered():
     builtin = {c.name for c in registry.architectures.components()
-               if c.plugin == "medcnn.architectures" and not c.metadata.get("pretrained")}
+               if c.plugin == "medcnn" and not c.metadata.get("pretrained")}
     assert builtin == set(BUILTIN)
     for name in BUILTIN:
         component = registry.architectures.get(name)
@@ -107,10 +107,12 @@ def test_output_ranks_and_documented_shapes():
     model = usf_arch2((28, 28, 3))
     assert model.get_layer("to_sequence").output.shape == (None, 16, 8)
     assert model.output_shape == (None, 8)
+    feature_maps = {"vgg_small", "resnet18"}  # as their descriptions say; the rest return vectors
     for name in BUILTIN:
         component = registry.architectures.get(name)
         rank = len(component.factory((28, 28, 1), **SMALL[name]).output_shape)
-        assert component.metadata.get("output_rank") == rank
+        assert rank == (4 if name in feature_maps else 2)
+        assert ("feature map" in component.description) == (name in feature_maps)
 
 
 def test_patch_cnn_stages_and_parameter_checks():

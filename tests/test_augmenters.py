@@ -12,7 +12,7 @@ from medcnn.exceptions import UnknownNameError
 from medcnn.testing import check_augmenter
 
 IDC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "idc"
-BUILTIN = [c for c in medcnn.registry.augmenters.components() if c.plugin == "medcnn.augmenters"]
+BUILTIN = [c for c in medcnn.registry.augmenters.components() if c.plugin == "medcnn"]
 RGB_ONLY = {"color_jitter", "stain_jitter", "histology"}
 
 

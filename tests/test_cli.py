@@ -14,13 +14,13 @@ def test_plugins_lists_every_kind_with_its_plugin(capsys):
     assert main(["plugins", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)["components"]
     by_name = {(kind, c["name"]): c["plugin"] for kind, items in listing.items() for c in items}
-    assert by_name[("architecture", "workshop_cnn")] == "medcnn.architectures"
-    assert by_name[("augmenter", "rotate90")] == "medcnn.augmenters"
-    assert by_name[("dataset_loader", "directory")] == "medcnn.datasets._loaders"
-    assert by_name[("image_reader", "png")] == "medcnn.datasets._readers"
+    assert by_name[("architecture", "workshop_cnn")] == "medcnn"
+    assert by_name[("augmenter", "rotate90")] == "medcnn"
+    assert by_name[("dataset_loader", "directory")] == "medcnn"
+    assert by_name[("image_reader", "png")] == "medcnn"
     assert main(["plugins"]) == 0
     text = capsys.readouterr().out
-    assert re.search(r"^\s+resnet18\s+medcnn\.architectures\s+\S", text, re.M)
+    assert re.search(r"^\s+resnet18\s+medcnn\s+\S", text, re.M)
 
 
 def test_plugins_lists_installed_third_party_plugin(capsys):

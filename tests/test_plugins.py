@@ -78,7 +78,7 @@ def _no_plugin_leaks():
 @pytest.mark.parametrize("name", BUILTIN_ARCHITECTURES)
 def test_builtin_architectures_come_from_their_plugin(name):
     component = medcnn.registry.architectures.get(name)
-    assert component.plugin == "medcnn.architectures"
+    assert component.plugin == "medcnn"
     assert component.kind == "architecture"
     assert component.name == name
     assert callable(component.factory)
@@ -87,7 +87,7 @@ def test_builtin_architectures_come_from_their_plugin(name):
 
 def test_workshop_cnn_entry():
     component = medcnn.registry.architectures.get("workshop_cnn")
-    assert component.plugin == "medcnn.architectures"
+    assert component.plugin == "medcnn"
     assert component.metadata["min_size"] == 12
     assert component.description
 
@@ -95,24 +95,24 @@ def test_workshop_cnn_entry():
 def test_builtin_augmenters_readers_and_loaders():
     assert builtin_names(medcnn.registry.augmenters) == sorted(BUILTIN_AUGMENTERS)
     for name in BUILTIN_AUGMENTERS:
-        assert medcnn.registry.augmenters.get(name).plugin == "medcnn.augmenters"
+        assert medcnn.registry.augmenters.get(name).plugin == "medcnn"
     assert builtin_names(medcnn.registry.image_readers) == sorted(BUILTIN_READERS)
     for name in BUILTIN_READERS:
-        assert medcnn.registry.image_readers.get(name).plugin == "medcnn.datasets._readers"
+        assert medcnn.registry.image_readers.get(name).plugin == "medcnn"
     assert builtin_names(medcnn.registry.dataset_loaders) == ["arrays", "csv", "directory", "idc"]
-    assert medcnn.registry.dataset_loaders.get("directory").plugin == "medcnn.datasets._loaders"
+    assert medcnn.registry.dataset_loaders.get("directory").plugin == "medcnn"
 
 
 def test_builtins_are_registered_as_plugins_with_their_hooks():
     pm = medcnn.plugins.get_plugin_manager()
-    for module_name in medcnn.plugins.BUILTIN_PLUGINS:
-        assert pm.get_plugin(module_name) is importlib.import_module(module_name)
+    assert medcnn.plugins.BUILTIN_PLUGINS == ("medcnn",)
+    assert pm.get_plugin("medcnn") is importlib.import_module("medcnn._builtins")
     hooks = {hook: {impl.plugin_name for impl in getattr(pm.hook, hook).get_hookimpls()}
              for hook in medcnn.hookspecs.HOOK_KINDS.values()}
-    assert "medcnn.architectures" in hooks["register_architectures"]
-    assert "medcnn.augmenters" in hooks["register_augmenters"]
-    assert "medcnn.datasets._loaders" in hooks["register_dataset_loaders"]
-    assert "medcnn.datasets._readers" in hooks["register_image_readers"]
+    assert "medcnn" in hooks["register_architectures"]
+    assert "medcnn" in hooks["register_augmenters"]
+    assert "medcnn" in hooks["register_dataset_loaders"]
+    assert "medcnn" in hooks["register_image_readers"]
 
 
 def test_registry_container_protocol():
@@ -137,7 +137,7 @@ def test_plugin_manager_is_created_once_until_reset():
     fresh = medcnn.plugins.get_plugin_manager()
     assert fresh is not pm
     assert medcnn.plugins.get_plugin_manager() is fresh
-    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn.architectures"
+    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn"
 
 
 def test_reset_forgets_runtime_plugins_and_refreshes_registries():
@@ -160,7 +160,7 @@ def test_import_and_listing_do_not_import_tensorflow():
         import medcnn
         from medcnn import registry
         names = {kind: sorted(c.name for c in registry.get_registry(kind).components()
-                              if c.plugin.startswith("medcnn."))
+                              if c.plugin == "medcnn")
                  for kind in ("architecture", "augmenter", "dataset_loader", "image_reader")}
         registry.architectures.get("workshop_cnn")
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
@@ -213,7 +213,7 @@ def test_unknown_name_without_close_match_has_no_suggestion():
 
 def test_runtime_registration_with_simplenamespace():
     def register_architectures(register):
-        register("tiny_test_net", _factory, description="Tiny", min_size=5, output_rank=2)
+        register("tiny_test_net", _factory, description="Tiny", min_size=5)
 
     assert "tiny_test_net" not in medcnn.registry.architectures
     with plugged(_plugin(register_architectures=register_architectures), "tiny-plugin"):
@@ -221,7 +221,7 @@ def test_runtime_registration_with_simplenamespace():
         assert component.plugin == "tiny-plugin"
         assert component.factory is _factory
         assert component.description == "Tiny"
-        assert component.metadata == {"min_size": 5, "output_rank": 2}
+        assert component.metadata == {"min_size": 5}
         assert "workshop_cnn" in medcnn.registry.architectures
         medcnn.plugins.unregister("tiny-plugin")
         assert "tiny_test_net" not in medcnn.registry.architectures
@@ -234,7 +234,7 @@ def test_runtime_registration_with_class_instance():
     class MyPlugin:
         @medcnn.hookimpl
         def register_augmenters(self, register):
-            register("class_identity", _factory, strength=3)
+            register("class_identity", _factory, channels=3)
 
         @medcnn.hookimpl
         def register_image_readers(self, register):
@@ -242,7 +242,7 @@ def test_runtime_registration_with_class_instance():
 
     with plugged(MyPlugin(), "class-plugin"):
         assert medcnn.registry.augmenters.get("class_identity").plugin == "class-plugin"
-        assert medcnn.registry.augmenters.get("class_identity").metadata == {"strength": 3}
+        assert medcnn.registry.augmenters.get("class_identity").metadata == {"channels": 3}
         assert medcnn.registry.image_readers.get("xyz").plugin == "class-plugin"
         assert "flip" in medcnn.registry.augmenters
     assert "class_identity" not in medcnn.registry.augmenters
@@ -263,7 +263,7 @@ def test_duplicate_name_names_both_plugins():
             medcnn.registry.architectures.get("workshop_cnn")
         message = str(info.value)
         assert "'workshop_cnn'" in message
-        assert "'medcnn.architectures'" in message
+        assert "'medcnn'" in message
         assert "'dupe-plugin'" in message
         assert isinstance(info.value, PluginError)
         # The ambiguity concerns the whole registry, not only the duplicated name.
@@ -271,7 +271,7 @@ def test_duplicate_name_names_both_plugins():
             medcnn.registry.architectures.names()
         # Other kinds are unaffected.
         assert "flip" in medcnn.registry.augmenters
-    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn.architectures"
+    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn"
 
 
 def test_duplicate_name_within_one_plugin():
@@ -302,7 +302,7 @@ def test_broken_hook_warns_and_others_still_load():
         assert "kaput" in messages[0]
         for name in BUILTIN_AUGMENTERS:
             assert name in names
-            assert medcnn.registry.augmenters.get(name).plugin == "medcnn.augmenters"
+            assert medcnn.registry.augmenters.get(name).plugin == "medcnn"
         # A hook that fails half-way registers nothing.
         assert "half_registered" not in names
         # Other kinds are collected without warnings.
@@ -359,6 +359,47 @@ def test_uncaught_invalid_registration_warns_with_plugin_error(name, factory, re
         assert reason in messages[0]
         assert "valid_before_invalid" not in names
         assert "workshop_cnn" in names
+
+
+@pytest.mark.parametrize("kind", sorted(medcnn.hookspecs.HOOK_KINDS))
+def test_unknown_metadata_key_is_refused_naming_the_plugin_and_the_known_keys(kind):
+    caught = []
+
+    def hook(register):
+        try:
+            register("with_unknown_key", _factory, output_rank=2)
+        except PluginError as exc:
+            caught.append(str(exc))
+        register("without_unknown_key", _factory)
+
+    registry = medcnn.registry.get_registry(kind)
+    with plugged(_plugin(**{medcnn.hookspecs.HOOK_KINDS[kind]: hook}), "keyed-plugin"):
+        assert "without_unknown_key" in registry and "with_unknown_key" not in registry
+        assert len(caught) == 1
+        assert "'keyed-plugin'" in caught[0] and "'output_rank'" in caught[0]
+        for key in medcnn.hookspecs.METADATA_KEYS[kind]:
+            assert key in caught[0]
+
+
+def test_metadata_keys_are_documented_in_the_hookspecs_and_the_plugin_guide():
+    guide = (Path(__file__).parents[1] / "docs" / "plugins.rst").read_text(encoding="utf-8")
+    for kind, keys in medcnn.hookspecs.METADATA_KEYS.items():
+        hookspec = getattr(medcnn.hookspecs, medcnn.hookspecs.HOOK_KINDS[kind])
+        for key, meaning in keys.items():
+            assert meaning
+            assert f"``{key}``" in hookspec.__doc__, (kind, key)
+            assert f"``{key}``" in guide, (kind, key)
+
+
+def test_builtin_metadata_keys_are_all_read_by_the_library():
+    """Every key a built-in registers is one the package source reads (``metadata.get("key")``)."""
+    source = "\n".join(path.read_text(encoding="utf-8")
+                       for path in Path(medcnn.__file__).parent.rglob("*.py"))
+    for kind in medcnn.hookspecs.HOOK_KINDS:
+        used = {key for c in medcnn.registry.get_registry(kind).components() if c.plugin == "medcnn"
+                for key in c.metadata}
+        for key in used:
+            assert f'metadata.get("{key}"' in source, (kind, key)
 
 
 # 8. Entry points of an installed distribution ---------------------------------------
@@ -422,7 +463,7 @@ def test_entry_points_load_and_broken_one_is_reported():
     assert component.plugin == "goodplug"
     assert component.factory is sys.modules["medcnn_goodplug"].good_identity
     for name in BUILTIN_AUGMENTERS:
-        assert medcnn.registry.augmenters.get(name).plugin == "medcnn.augmenters"
+        assert medcnn.registry.augmenters.get(name).plugin == "medcnn"
     pm = medcnn.plugins.get_plugin_manager()
     assert pm.get_plugin("goodplug") is sys.modules["medcnn_goodplug"]
     assert pm.get_plugin("brokenplug") is None
@@ -438,7 +479,7 @@ def test_autoload_can_be_disabled(fake_distribution, monkeypatch, value):
         assert medcnn.plugins.load_errors() == {}
     assert "good_identity" not in names
     assert names == sorted(BUILTIN_AUGMENTERS)
-    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn.architectures"
+    assert medcnn.registry.architectures.get("workshop_cnn").plugin == "medcnn"
     assert "medcnn_goodplug" not in sys.modules
     assert medcnn.plugins.get_plugin_manager().get_plugin("goodplug") is None
 
@@ -455,6 +496,28 @@ def test_autoload_env_is_read_at_reset(monkeypatch):
     medcnn.plugins.reset()
     with pytest.warns(PluginLoadWarning, match="brokenplug"):
         assert "good_identity" in medcnn.registry.augmenters
+
+
+def test_entry_point_named_like_the_builtin_plugin_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    dist_info = tmp_path / "clashplug-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: clashplug\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text("[medcnn]\nmedcnn = medcnn_goodplug\n")
+    (tmp_path / "medcnn_goodplug.py").write_text(GOOD_PLUGIN)
+    monkeypatch.delenv(medcnn.plugins.AUTOLOAD_ENV, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    medcnn.plugins.reset()
+    try:
+        with pytest.warns(PluginLoadWarning, match="'medcnn'.*Rename the entry point"):
+            names = medcnn.registry.augmenters.names()
+        assert "good_identity" not in names and "flip" in names
+        assert "medcnn" in medcnn.plugins.load_errors()
+    finally:
+        monkeypatch.undo()
+        sys.modules.pop("medcnn_goodplug", None)
+        importlib.invalidate_caches()
+        medcnn.plugins.reset()
 
 
 def test_normal_state_after_entry_point_tests():

@@ -81,13 +81,13 @@ def _images(shape, batch=2, seed=0):
 def test_registered_with_metadata():
     for name, (min_size, default_size, preprocessing, *_rest) in EXPECTED.items():
         component = registry.architectures.get(name)
-        assert component.plugin == "medcnn.architectures"
+        assert component.plugin == "medcnn"
         assert component.description and "\n" not in component.description
         assert component.factory.__name__ == f"build_{name}"
         assert component.metadata == {
-            "min_size": min_size, "default_size": default_size, "output_rank": 4,
-            "pretrained": True, "standardize": False, "preprocessing": preprocessing,
+            "min_size": min_size, "default_size": default_size, "pretrained": True, "standardize": False,
         }
+        assert PRETRAINED_ARCHITECTURES[name].preprocessing == preprocessing
     assert set(PRETRAINED_ARCHITECTURES) == set(EXPECTED)
 
 

@@ -1,4 +1,5 @@
-"""Built-in architectures, registered through the ``register_architectures`` hook.
+"""Built-in architectures, registered through the ``register_architectures`` hook
+(by :mod:`medcnn._builtins`).
 
 Each factory ``factory(input_shape, **params)`` returns a ``keras.Model`` mapping
 images of shape ``(height, width, channels)`` (any number of channels) to features:
@@ -35,51 +36,20 @@ smallest image side accepted with the default parameters):
 This module does not import Keras or TensorFlow; the factories do when called.
 """
 
-from medcnn.hookspecs import hookimpl
-
-from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,
+from ._classic import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, VGG_MIN_SIZE, WORKSHOP_MIN_SIZE,  # noqa: F401
                        lenet5, mnist_cnn, vgg_small, workshop_cnn)
 from ._patch import patch_cnn
 from ._pretrained import PREPROCESS_LAYER  # noqa: F401 - for transfer freezing, not public API
 from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_efficientnet_b0,
                           build_efficientnet_b1, build_efficientnet_b2, build_efficientnet_b3,
                           build_efficientnet_b4, build_inception_v3, build_mobilenet_v2,
-                          build_pretrained, build_resnet50, build_vgg16, registrations)
-from ._resnet import RESNET_MIN_SIZE, resnet18
-from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2
+                          build_pretrained, build_resnet50, build_vgg16)
+from ._pretrained import registrations  # noqa: F401 - for the built-in plugin, not public API
+from ._resnet import RESNET_MIN_SIZE, resnet18  # noqa: F401 - min sizes for the built-in plugin
+from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2  # noqa: F401
 
 __all__ = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
            "resnet18", "PRETRAINED_ARCHITECTURES", "build_pretrained", "build_efficientnet_b0",
            "build_efficientnet_b1", "build_efficientnet_b2", "build_efficientnet_b3",
            "build_efficientnet_b4", "build_resnet50", "build_inception_v3", "build_densenet121",
            "build_vgg16", "build_mobilenet_v2"]
-
-
-@hookimpl
-def register_architectures(register):
-    register("patch_cnn", patch_cnn,
-             description="Compact batch-normalised CNN for small patches, the default (features)",
-             min_size=8, output_rank=2)
-    register("workshop_cnn", workshop_cnn,
-             description="IDC workshop CNN: 3 conv layers, dense 512 (features)",
-             min_size=WORKSHOP_MIN_SIZE, output_rank=2)
-    register("lenet5", lenet5,
-             description="LeNet-5: 2 conv + avg-pool layers, dense 120-84 (features)",
-             min_size=LENET5_MIN_SIZE, output_rank=2)
-    register("mnist_cnn", mnist_cnn,
-             description="TensorFlow MNIST tutorial CNN: 2 conv 5x5 layers, dense 1024 (features)",
-             min_size=MNIST_MIN_SIZE, output_rank=2)
-    register("usf_arch1", usf_arch1,
-             description="USF arch. 1: 2 conv + LeakyReLU, L2 dense 128-8 (features)",
-             min_size=USF_MIN_SIZE, output_rank=2)
-    register("usf_arch2", usf_arch2,
-             description="USF arch. 2: 2 conv + LeakyReLU, dense 128 reshaped 16x8, LSTM(8) (features)",
-             min_size=USF_MIN_SIZE, output_rank=2)
-    register("vgg_small", vgg_small,
-             description="Small VGG: blocks of two 3x3 convs + max-pool, 32-64-128 filters (feature map)",
-             min_size=VGG_MIN_SIZE, output_rank=4)
-    register("resnet18", resnet18,
-             description="ResNet-18, CIFAR-style stem below 64 px (feature map)",
-             min_size=RESNET_MIN_SIZE, output_rank=4)
-    for name, factory, metadata in registrations():  # keras.applications backbones
-        register(name, factory, **metadata)

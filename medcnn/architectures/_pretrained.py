@@ -576,8 +576,6 @@ def registrations():
             "description": spec.description,
             "min_size": spec.min_size,
             "default_size": spec.default_size,
-            "output_rank": 4,
             "pretrained": True,
             "standardize": False,
-            "preprocessing": spec.preprocessing,
         }

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning
-from medcnn.hookspecs import hookimpl
 
 from ._dataset import ImageDataset, inspect_image
 from ._images import read_image
@@ -464,11 +463,3 @@ def load(loader: str, source, **params) -> ImageDataset:
     from medcnn.registry import dataset_loaders
 
     return dataset_loaders.get(loader).factory(source, **params)
-
-
-@hookimpl
-def register_dataset_loaders(register):
-    register("directory", load_directory, description="Class-per-folder tree: root/<class>/<images>")
-    register("idc", load_idc, description="Breast Histopathology (IDC) patches, patients as groups")
-    register("csv", load_csv, description="CSV manifest: path, label and optional group columns")
-    register("arrays", load_arrays, description="In-memory images or paths with labels")

@@ -15,7 +15,6 @@ import re
 import numpy as np
 
 from medcnn.exceptions import ImageReadError
-from medcnn.hookspecs import hookimpl
 
 __all__ = ["read_with_pillow", "max_image_pixels", "PILLOW_SUFFIXES"]
 
@@ -136,19 +135,3 @@ def _to_array(image) -> np.ndarray:
     elif mode not in ("RGB", "RGBA"):
         image = image.convert("RGB")
     return np.asarray(image)
-
-
-#: First bytes of each format, for files whose suffix does not say what they are.
-_MAGIC = {
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "bmp": (b"BM",),
-    "tif": (b"II*\x00", b"MM\x00*"),
-}
-
-
-@hookimpl
-def register_image_readers(register):
-    for suffix in PILLOW_SUFFIXES:
-        register(suffix, read_with_pillow, description=f".{suffix} files via Pillow",
-                 magic=_MAGIC.get(suffix, ()))
