@@ -376,3 +376,48 @@ def test_thin_and_single_pixel_images(tmp_path, suffix, size):
     np.testing.assert_allclose(rgb_read, rgb, atol=tol)
     assert to_channels(gray_read, 3).shape == size + (3,)
     assert to_channels(rgb_read, 1).shape == size + (1,)
+
+
+# ----------------------------------------------------------------- shape from headers
+HEADER_CASES = [  # (Pillow mode of the saved image, suffix)
+    ("1", "png"), ("L", "png"), ("I;16", "png"), ("LA", "png"), ("RGB", "png"), ("RGBA", "png"),
+    ("P", "png"), ("L", "jpg"), ("RGB", "jpg"), ("CMYK", "jpg"), ("F", "tif"), ("RGB", "bmp"),
+]
+
+
+@pytest.mark.parametrize("mode, suffix", HEADER_CASES, ids=[f"{m}-{s}" for m, s in HEADER_CASES])
+def test_header_gives_the_size_and_colour_the_decoder_gives(tmp_path, mode, suffix):
+    from medcnn.datasets import has_colour, pillow_header
+
+    path = tmp_path / f"image.{suffix}"
+    Image.new(mode, (7, 5)).save(path)
+    (height, width), header_mode = pillow_header(path)
+    decoded = read_with_pillow(path)
+    assert (height, width) == decoded.shape[:2] == (5, 7)
+    assert has_colour(header_mode) == (decoded.ndim == 3 and decoded.shape[-1] >= 3)
+
+
+def test_fit_probes_pillow_files_by_header_without_decoding_them(tmp_path, monkeypatch):
+    """The input size and channels of path X come from headers: no Pillow file is decoded to learn them."""
+    import medcnn.datasets._readers as readers
+    from medcnn._input import PathImages
+
+    paths = []
+    for i, (mode, size) in enumerate([("L", (9, 6)), ("RGB", (9, 6)), ("L", (4, 4))]):
+        paths.append(tmp_path / f"{i}.png")
+        Image.new(mode, size).save(paths[-1])
+    decoded = []
+    monkeypatch.setattr(readers, "_to_array", lambda image: decoded.append(image) or np.zeros((1, 1)))
+    source = PathImages(paths)
+    assert source.sample_shape == (6, 9, 3)  # the most common size; colour as one file has it
+    assert decoded == []
+
+
+def test_probe_of_a_broken_file_names_it(tmp_path):
+    from medcnn._input import PathImages
+
+    good, broken = tmp_path / "good.png", tmp_path / "broken.png"
+    Image.new("L", (4, 4)).save(good)
+    broken.write_bytes(good.read_bytes()[:30])
+    with pytest.raises(ImageReadError, match="broken.png.*replace or remove it"):
+        PathImages([good, broken]).sample_shape

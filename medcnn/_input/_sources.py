@@ -18,7 +18,8 @@ from collections import Counter
 
 import numpy as np
 
-from medcnn.datasets import max_image_pixels, read_image, read_with, reader_for, to_channels
+from medcnn.datasets import (PILLOW_SUFFIXES, has_colour, max_image_pixels, pillow_header, read_image,
+                             read_with, reader_for, to_channels)
 from medcnn.exceptions import ImageReadError
 
 from ._arrays import RESIZE_MODES, scaled_float
@@ -221,14 +222,23 @@ class PathImages:
         except ValueError as exc:
             raise ImageReadError(f"{self.paths[i]!r}: {exc}") from None
 
+    def _probe(self, path, reader):
+        """``(height, width, colour)`` of one file: from its header for the Pillow formats
+        (no pixel is decoded), else from the image its reader decodes."""
+        if reader in PILLOW_SUFFIXES and not self.reader_params.get(reader):
+            (height, width), mode = pillow_header(path)
+            return height, width, has_colour(mode)
+        image = self._decode(path, reader)
+        return image.shape[0], image.shape[1], image.ndim == 3 and image.shape[-1] >= 3
+
     @functools.cached_property
     def sample_shape(self):
         """``(h, w, c)``: the most common size among the first PROBE_IMAGES files, and
         their channels (3 if any has colour, else 1) unless given."""
-        images = [self._decode(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
+        probes = [self._probe(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
         if self.channels is None:
-            self.channels = 3 if any(im.ndim == 3 and im.shape[-1] >= 3 for im in images) else 1
-        (height, width), _ = Counter(im.shape[:2] for im in images).most_common(1)[0]
+            self.channels = 3 if any(colour for _, _, colour in probes) else 1
+        (height, width), _ = Counter((h, w) for h, w, _ in probes).most_common(1)[0]
         return (int(height), int(width), self.channels)
 
     def prepare(self, size, resize_mode):

@@ -14,7 +14,8 @@ from ._images import read_with  # noqa: F401 - for the input pipeline, not publi
 from ._loaders import ON_ERROR  # noqa: F401 - shared with the estimators, not public API
 from ._loaders import (IDC_PATIENT_PATTERN, ErrorPolicy, guess_loader, load, load_arrays, load_csv,
                        load_directory, load_idc)
-from ._readers import PILLOW_SUFFIXES, max_image_pixels  # noqa: F401 - for the input pipeline and the built-in plugin
+from ._readers import (PILLOW_SUFFIXES, has_colour, max_image_pixels,  # noqa: F401 - for the input
+                       pillow_header)  # pipeline and the built-in plugin, not public API
 from ._readers import read_with_pillow
 from ._synthetic import make_histology
 

@@ -47,24 +47,11 @@ def inspect_image(path) -> tuple[tuple[int, int], str]:
     ((1, 50), 'RGB')
     """
     from ._images import read_image, reader_for
-    from ._readers import _BOMB_HINT, PILLOW_SUFFIXES, _check_pixels
+    from ._readers import PILLOW_SUFFIXES, pillow_header
 
     path = str(os.fspath(path))
     if reader_for(path) in PILLOW_SUFFIXES:
-        from PIL import Image
-
-        try:
-            with Image.open(path) as image:
-                _check_pixels(path, image.size)  # before Pillow's own, less helpful, bomb check
-                image.verify()  # checks the data without decoding every pixel
-            with Image.open(path) as image:
-                return (image.height, image.width), image.mode
-        except ImageReadError:
-            raise
-        except Image.DecompressionBombError as exc:  # over twice the limit: refused by Image.open
-            raise ImageReadError(f"Image file {path!r}: {exc} {_BOMB_HINT}") from None
-        except Exception as exc:
-            raise ImageReadError(f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}") from exc
+        return pillow_header(path)
     array = read_image(path)
     channels = 1 if array.ndim == 2 else array.shape[-1]
     return tuple(int(s) for s in array.shape[:2]), f"{channels}x{array.dtype}"

@@ -9,6 +9,7 @@ network's channel count (see :func:`medcnn.datasets.to_channels`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from medcnn.exceptions import ImageReadError
 
-__all__ = ["read_with_pillow", "max_image_pixels", "PILLOW_SUFFIXES"]
+__all__ = ["read_with_pillow", "max_image_pixels", "pillow_header", "has_colour", "PILLOW_SUFFIXES"]
 
 PILLOW_SUFFIXES = ("png", "jpg", "jpeg", "bmp", "tif", "tiff")
 
@@ -59,14 +60,22 @@ def read_with_pillow(path) -> np.ndarray:
     >>> read_with_pillow(path).shape
     (4, 5, 3)
     """
-    from PIL import Image, UnidentifiedImageError
-
     path = str(os.fspath(path))
-    try:
+    with _pillow_errors(path) as Image:
         with Image.open(path) as image:
             _check_pixels(path, image.size)
             image.load()
             return _to_array(image)
+
+
+@contextlib.contextmanager
+def _pillow_errors(path):
+    """Yield ``PIL.Image``; turn what Pillow raises for ``path`` into an ImageReadError
+    that names the file and what to do."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        yield Image
     except ImageReadError:
         raise
     except Image.DecompressionBombError as exc:  # raised by open() itself above twice the limit
@@ -84,6 +93,31 @@ def read_with_pillow(path) -> np.ndarray:
             f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}. The file is empty, "
             "truncated or not a PNG/JPEG/BMP/TIFF image; replace or remove it."
         ) from exc
+
+
+def pillow_header(path) -> tuple[tuple[int, int], str]:
+    """``((height, width), mode)`` of a file Pillow reads, from its header: the pixel data
+    is checked (``Image.verify``) but not decoded.
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be read or claims more pixels than :func:`max_image_pixels`.
+    """
+    path = str(os.fspath(path))
+    with _pillow_errors(path) as Image:
+        with Image.open(path) as image:
+            _check_pixels(path, image.size)  # before Pillow's own, less helpful, bomb check
+            image.verify()  # checks the data without decoding every pixel
+        with Image.open(path) as image:
+            return (image.height, image.width), image.mode
+
+
+def has_colour(mode: str) -> bool:
+    """Whether :func:`read_with_pillow` returns colour (3 or 4 channels) for an image of
+    Pillow ``mode``: palettes and every colour mode do; grey modes, with or without
+    alpha, do not."""
+    return mode not in _GRAY_MODES and mode != "LA"
 
 
 def max_image_pixels():
