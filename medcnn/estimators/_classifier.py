@@ -250,6 +250,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
 
+    _task_arrays = ("classes_",)
     _parameter_constraints = {
         "architecture": [str, callable],
         "architecture_params": [dict, None],

@@ -12,6 +12,8 @@ A task (classification today) is a subclass that supplies a few methods:
   any file is read);
 - ``_head(features, n_outputs)``: the output layer, float32;
 - ``_loss(n_outputs)`` and ``_metrics()``: what the network is compiled with;
+- ``_task_arrays``: the names of its fitted array attributes (``("classes_",)``),
+  written to and read from model files;
 - and its own ``predict`` / ``predict_proba`` / ``score`` on top of
   :meth:`BaseCNN._predict_outputs`.
 """
@@ -94,6 +96,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
 
     #: name of the Keras model
     _model_name = "medcnn_model"
+    #: the task's fitted array attributes (e.g. ``classes_``), saved with the model
+    _task_arrays = ()
 
     def _check_params(self):
         """Every parameter against its constraints (subclasses add checks across parameters)."""
@@ -355,7 +359,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
-        save_estimator(self, path, FITTED_META)
+        save_estimator(self, path, FITTED_META, self._task_arrays)
 
     def _predict_outputs(self, X, tta=None, on_error="raise"):
         """The network's outputs for ``X``, over the test-time views (``_combine_views``),

@@ -80,8 +80,10 @@ def _is_keras_model(value) -> bool:
     return isinstance(value, keras.Model)
 
 
-def save_estimator(estimator, path, fitted_attributes) -> None:
-    """Write ``estimator`` (fitted) to ``path`` atomically."""
+def save_estimator(estimator, path, fitted_attributes, array_attributes=()) -> None:
+    """Write ``estimator`` (fitted) to ``path`` atomically: its plain parameters, the
+    ``fitted_attributes`` (JSON values) and the ``array_attributes`` (numpy arrays, such
+    as ``classes_``, each a key of its own) beside the network."""
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"Model files must end in '.keras'; got {path!r}. Add the suffix.")
@@ -100,7 +102,7 @@ def save_estimator(estimator, path, fitted_attributes) -> None:
         "format_version": FORMAT_VERSION,
         "estimator": type(estimator).__name__,
         "params": params,
-        "classes_": encode_array(estimator.classes_),
+        **{name: encode_array(getattr(estimator, name)) for name in array_attributes},
         # attributes added in later versions are missing on estimators loaded from older files
         "fitted": {k: getattr(estimator, k) for k in fitted_attributes if hasattr(estimator, k)},
     }
@@ -161,7 +163,8 @@ def load_model(path, safe_mode: bool = True):
         )
     try:
         estimator = estimator_class(**meta["params"])
-        estimator.classes_ = decode_array(meta["classes_"])
+        for name in estimator_class._task_arrays:
+            setattr(estimator, name, decode_array(meta[name]))
         for key, value in meta["fitted"].items():
             setattr(estimator, key, tuple(value) if key.endswith("shape_") else value)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
