@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import (HasMethods, Hidden, Interval, Inval
                                              StrOptions, make_constraint)
 
 __all__ = ["HasMethods", "Hidden", "Interval", "InvalidParameterError", "Options", "StrOptions", "Int",
-           "PositiveInt", "Real", "Size", "ImageShape", "KerasOptimizer", "NestedDicts", "PATH",
+           "PositiveInt", "Real", "CustomConstraint", "Size", "ImageShape", "KerasOptimizer", "NestedDicts", "PATH",
            "validate_parameters", "constraint_text"]
 
 
@@ -58,7 +58,7 @@ class Real(Interval):
         return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
-class _Custom:
+class CustomConstraint:
     """A constraint of medcnn's own: ``is_satisfied_by`` and a description."""
 
     hidden = False
@@ -67,7 +67,7 @@ class _Custom:
         return self.description
 
 
-class Size(_Custom):
+class Size(CustomConstraint):
     """An image size: an int >= 1 or a pair of them (height, width)."""
 
     description = "an int >= 1 or a (height, width) pair of them"
@@ -77,7 +77,7 @@ class Size(_Custom):
             isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in val)
 
 
-class ImageShape(_Custom):
+class ImageShape(CustomConstraint):
     """``(h, w)`` or ``(h, w, c)`` of positive ints."""
 
     description = "an (h, w) or (h, w, c) tuple of ints >= 1"
@@ -87,7 +87,7 @@ class ImageShape(_Custom):
             isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in val)
 
 
-class KerasOptimizer(_Custom):
+class KerasOptimizer(CustomConstraint):
     """A name ``keras.optimizers.get`` knows, or a ``keras.optimizers.Optimizer``."""
 
     description = "a Keras optimizer name (e.g. 'adam', 'sgd', 'rmsprop', 'adamw') or instance"
@@ -110,7 +110,7 @@ class KerasOptimizer(_Custom):
                                         and issubclass(registered, keras.optimizers.Optimizer))
 
 
-class NestedDicts(_Custom):
+class NestedDicts(CustomConstraint):
     """A dict mapping names (str) to dicts of keyword parameters."""
 
     description = "a dict of parameter dicts by name, e.g. {'dcm': {'window': (40, 400)}}"
@@ -128,7 +128,7 @@ def _constraints(declared):
     for constraint in declared:
         if isinstance(constraint, tuple):  # several types, e.g. PATH
             out.extend(make_constraint(c) for c in constraint)
-        elif isinstance(constraint, (_Custom, Interval)):
+        elif isinstance(constraint, (CustomConstraint, Interval)):
             out.append(constraint)
         else:
             out.append(make_constraint(constraint))

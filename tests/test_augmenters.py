@@ -1,5 +1,6 @@
 """Built-in augmenters: the plugin contract, parameter checks, custom layers, stain tools."""
 
+import inspect
 from pathlib import Path
 
 import keras
@@ -8,6 +9,8 @@ import pytest
 
 import medcnn.registry
 from medcnn import augmenters as aug
+from medcnn.augmenters._checks import augmenter
+from medcnn.augmenters._constraints import Choice, Factor, Number, OddInt, Pair, Seed, ValueRange
 from medcnn.exceptions import UnknownNameError
 from medcnn.testing import check_augmenter
 
@@ -106,6 +109,54 @@ def test_presets_are_seeded_sequentials_identity_at_inference(name):
 def test_out_of_range_parameters_name_the_allowed_range(name, params, message):
     with pytest.raises(ValueError, match=message):
         medcnn.registry.augmenters.get(name).factory(**params)
+
+
+@pytest.mark.parametrize("component", BUILTIN, ids=lambda c: c.name)
+def test_every_parameter_of_a_builtin_augmenter_has_a_constraint(component):
+    factory = component.factory
+    assert set(inspect.signature(factory).parameters) == set(factory.parameter_constraints)
+    # and each constraint allows the default
+    for name, parameter in inspect.signature(factory).parameters.items():
+        assert factory.parameter_constraints[name].is_satisfied_by(parameter.default), (name, parameter)
+
+
+INF = float("inf")
+
+
+@pytest.mark.parametrize("constraint, good, bad, message", [
+    (Number(0, 0.5), 0.1, -0.1, r"^Augmenter 'demo': p=-0.1 is out of range; give a value in \[0, 0.5\]\.$"),
+    (Number(0, 1), 1, True, r"p=True is not a number; give a value in \[0, 1\]\.$"),
+    (Number(0, 1), 0, float("nan"), r"p=nan is not a number"),
+    (Number(0, INF, low_open=True, high_open=True), 1e9, INF, r"p=inf is not a number; give a value in \(0, inf\)"),
+    (Pair(0, 1, low_open=True), (0.1, 1), (0.5, 0.2), r"p=\(0.5, 0.2\) has lower > upper; give two numbers "
+                                                       r"\(lower, upper\) in \(0, 1\] with lower <= upper\.$"),
+    (Pair(0, 1), [0, 1], (0, INF), r"p=\(0, inf\) is not a pair of numbers"),
+    (Factor(0.5, signed=True), (-0.5, 0.5), "x", r"p='x' is not a number; give a value in \[0, 0.5\] or a pair"),
+    (Factor(1, low_open=True), 1.0, (0, 1), r"p=\(0, 1\) is out of range; give two numbers .* in \(0, 1\]"),
+    (Choice(("a", "b")), "b", np.array([1, 2]), r"p=array\(\[1, 2\]\) is not supported; give one of 'a', 'b'\.$"),
+    (OddInt(3, 15), 15, 4, r"p=4 is not valid; give an odd int from 3 to 15\.$"),
+    (ValueRange(), (0, 255), (0, INF), r"p=\(0, inf\) is not valid; give \(low, high\) with low < high, e\.g\."),
+    (Seed(), None, True, r"p=True is not valid; give a non-negative int or None\.$"),
+    (Seed(), 0, -1, r"p=-1 is not valid"),
+])
+def test_constraints_accept_good_values_and_name_the_fix_for_bad_ones(constraint, good, bad, message):
+    assert constraint.is_satisfied_by(good) and not constraint.is_satisfied_by(bad)
+    with pytest.raises(ValueError, match=message):
+        raise constraint.error("demo", "p", bad)
+    with pytest.raises(ValueError, match=message):
+        constraint.check("demo", "p", bad)
+
+
+def test_the_decorator_converts_values_and_refuses_constraints_of_unknown_parameters():
+    assert aug.rotate.parameter_constraints["factor"].convert([-0.1, 0.2]) == (-0.1, 0.2)
+    assert aug.shear(factor=np.float32(0.5), seed=np.int64(3)).seed == 3
+
+    def demo(factor=0.1):
+        return factor
+
+    with pytest.raises(TypeError, match=r"Augmenter 'demo': constraints for factr, which demo does not take"):
+        augmenter("demo", factr=Number(0, 1))(demo)
+    assert augmenter("demo", factor=Number(0, 1))(demo)(1) == 1.0
 
 
 def test_unknown_parameter_lists_the_valid_ones():

@@ -1,37 +1,33 @@
-"""Parameter validation shared by the augmenter factories.
+"""Parameter validation shared by the augmenter factories, declared the scikit-learn way.
 
-Every check raises ``ValueError`` in one style, naming the augmenter, the
-parameter, the value given and what is allowed::
+A factory declares in :func:`augmenter` what each of its parameters may be, as
+constraint objects in the style of :mod:`medcnn._validation` (built on its ``Real``
+and ``Int``): :class:`Number`, :class:`Pair`, :class:`Factor`, :class:`Choice`,
+:class:`OddInt`, :class:`ValueRange`, :class:`Seed`, or :class:`Anything` where the
+factory or its layer checks the value (e.g. against another parameter)::
+
+    @augmenter("rotate", factor=Factor(0.5, signed=True), fill_mode=Choice(FILL_MODES), seed=Seed())
+    def rotate(factor=0.1, fill_mode="reflect", seed=None):
+        ...
+
+The wrapper checks the parameters in signature order and calls the factory with
+the converted values (floats, tuples of floats, an int seed). A failed check raises
+``ValueError`` naming the augmenter, the parameter, the value and what is allowed::
 
     Augmenter 'rotate': factor=-0.1 is out of range; give a value in [0, 0.5].
 
-:func:`augmenter` wraps a factory so that an unknown keyword gives a
-``TypeError`` that lists the factory's parameters.
+An unknown keyword gives a ``TypeError`` that lists the factory's parameters. The
+``check_*`` functions run one constraint imperatively (for the layers).
 """
 
 import difflib
 import functools
 import inspect
-import numbers
 
-import numpy as np
+from ._constraints import Choice, Factor, Number, Pair, Seed, ValueRange
 
-__all__ = ["augmenter", "check_number", "check_pair", "check_factor", "check_choice",
-           "check_value_range", "check_seed", "rgb_error"]
-
-
-def _interval(low, high, low_open=False, high_open=False):
-    return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
-def _inside(value, low, high, low_open, high_open):
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    return above and below
+__all__ = ["augmenter", "check_number", "check_pair", "check_factor", "check_choice", "check_value_range",
+           "check_seed", "rgb_error"]
 
 
 def check_number(augmenter, name, value, low, high, low_open=False, high_open=False):
@@ -39,10 +35,8 @@ def check_number(augmenter, name, value, low, high, low_open=False, high_open=Fa
 
     Parameters
     ----------
-    augmenter : str
-        Registered name of the augmenter, for the message.
-    name : str
-        Name of the parameter.
+    augmenter, name : str
+        Registered name of the augmenter and name of the parameter, for the message.
     value : object
         The value given.
     low, high : float
@@ -69,133 +63,69 @@ def check_number(augmenter, name, value, low, high, low_open=False, high_open=Fa
     ...
     ValueError: Augmenter 'rotate': factor=-0.1 is out of range; give a value in [0, 0.5].
     """
-    allowed = _interval(low, high, low_open, high_open)
-    if not _is_number(value):
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is not a number; "
-                         f"give a value in {allowed}.")
-    if not _inside(value, low, high, low_open, high_open):
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is out of range; "
-                         f"give a value in {allowed}.")
-    return float(value)
+    return Number(low, high, low_open, high_open).check(augmenter, name, value)
 
 
 def check_pair(augmenter, name, value, low, high, low_open=False, high_open=False):
-    """Check that ``value`` is a ``(lower, upper)`` pair inside an interval.
+    """Check that ``value`` is a ``(lower, upper)`` pair inside an interval (:class:`Pair`).
 
     Parameters
     ----------
-    augmenter : str
-        Registered name of the augmenter, for the message.
-    name : str
-        Name of the parameter.
-    value : object
-        The value given.
-    low, high : float
-        Bounds of the allowed interval, for both numbers.
-    low_open, high_open : bool, default=False
-        Whether the bound itself is excluded.
+    augmenter, name, value, low, high, low_open, high_open
+        As for :func:`check_number`; both numbers must lie in the interval.
 
     Returns
     -------
     tuple of float
-        ``(lower, upper)``.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not two numbers inside the interval with lower <= upper.
+        ``(lower, upper)``; other values raise ``ValueError``.
 
     Examples
     --------
     >>> check_pair("resized_crop", "scale", (0.5, 1), 0, 1, low_open=True)
     (0.5, 1.0)
     """
-    allowed = _interval(low, high, low_open, high_open)
-    wanted = f"give two numbers (lower, upper) in {allowed} with lower <= upper."
-    try:
-        pair = tuple(value)
-    except TypeError:
-        pair = ()
-    if len(pair) != 2 or not all(_is_number(v) for v in pair):
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is not a pair of numbers; {wanted}")
-    if not all(_inside(v, low, high, low_open, high_open) for v in pair):
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is out of range; {wanted}")
-    if pair[0] > pair[1]:
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} has lower > upper; {wanted}")
-    return float(pair[0]), float(pair[1])
+    return Pair(low, high, low_open, high_open).check(augmenter, name, value)
 
 
 def check_factor(augmenter, name, value, high, signed=False, low_open=False):
-    """Check a strength: one number in [0, high], or a pair.
+    """Check a strength, one number in [0, high] or a pair (:class:`Factor`).
 
     Parameters
     ----------
-    augmenter : str
-        Registered name of the augmenter, for the message.
-    name : str
-        Name of the parameter.
-    value : float or tuple of float
-        One number (the layer draws in ``[-value, value]`` or ``[0, value]``) or a
-        ``(lower, upper)`` pair.
-    high : float
-        Largest allowed magnitude.
-    signed : bool, default=False
-        Whether a pair may hold negative numbers (down to ``-high``).
-    low_open : bool, default=False
-        Whether a single number must be strictly positive.
+    augmenter, name, value
+        As for :func:`check_number`.
+    high, signed, low_open
+        As for :class:`Factor`: the largest magnitude, whether a pair may go down to
+        ``-high``, whether a single number must be positive.
 
     Returns
     -------
     float or tuple of float
-        The checked value.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is out of range.
+        The checked value; one out of range raises ``ValueError``.
     """
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return check_pair(augmenter, name, value, -high if signed else 0, high,
-                          low_open=low_open and not signed)
-    if not _is_number(value):
-        allowed = _interval(0, high, low_open)
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is not a number; give a value "
-                         f"in {allowed} or a pair (lower, upper).")
-    return check_number(augmenter, name, value, 0, high, low_open=low_open)
+    return Factor(high, signed, low_open).check(augmenter, name, value)
 
 
 def check_choice(augmenter, name, value, choices):
-    """Check that ``value`` is one of ``choices``.
+    """Check that ``value`` is one of ``choices`` (:class:`Choice`).
 
     Parameters
     ----------
-    augmenter : str
-        Registered name of the augmenter, for the message.
-    name : str
-        Name of the parameter.
-    value : object
-        The value given.
+    augmenter, name, value
+        As for :func:`check_number`.
     choices : sequence of str
-        Allowed values.
+        The allowed values.
 
     Returns
     -------
     str
-        ``value``.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not in ``choices``.
+        ``value``; any other raises ``ValueError``.
     """
-    if value not in choices:
-        raise ValueError(f"Augmenter {augmenter!r}: {name}={value!r} is not supported; give one of "
-                         f"{', '.join(repr(c) for c in choices)}.")
-    return value
+    return Choice(choices).check(augmenter, name, value)
 
 
 def check_value_range(augmenter, value_range):
-    """Check a ``(low, high)`` pixel value range with low < high.
+    """Check a ``(low, high)`` pixel value range with low < high (:class:`ValueRange`).
 
     Parameters
     ----------
@@ -207,26 +137,13 @@ def check_value_range(augmenter, value_range):
     Returns
     -------
     tuple of float
-        ``(low, high)``.
-
-    Raises
-    ------
-    ValueError
-        If ``value_range`` is not two finite numbers with low < high.
+        ``(low, high)``; other values raise ``ValueError``.
     """
-    try:
-        pair = tuple(value_range)
-    except TypeError:
-        pair = ()
-    if len(pair) != 2 or not all(_is_number(v) for v in pair) or pair[0] >= pair[1]:
-        raise ValueError(f"Augmenter {augmenter!r}: value_range={value_range!r} is not valid; give "
-                         "(low, high) with low < high, e.g. (0, 1) for images scaled by medcnn "
-                         "or (0, 255) for raw 8-bit values.")
-    return float(pair[0]), float(pair[1])
+    return ValueRange().check(augmenter, "value_range", value_range)
 
 
 def check_seed(augmenter, seed):
-    """Check that ``seed`` is None or a non-negative int.
+    """Check that ``seed`` is None or a non-negative int (:class:`Seed`).
 
     Parameters
     ----------
@@ -238,19 +155,9 @@ def check_seed(augmenter, seed):
     Returns
     -------
     int or None
-        ``seed`` as an int (or None).
-
-    Raises
-    ------
-    ValueError
-        If ``seed`` is neither None nor a non-negative integer.
+        ``seed`` as an int (or None); anything else raises ``ValueError``.
     """
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"Augmenter {augmenter!r}: seed={seed!r} is not valid; give a "
-                         "non-negative int or None.")
-    return int(seed)
+    return Seed().check(augmenter, "seed", seed)
 
 
 def rgb_error(augmenter, channels):
@@ -269,24 +176,39 @@ def rgb_error(augmenter, channels):
         The error to raise.
     """
     unit = "channel" if channels == 1 else "channels"
-    return ValueError(
-        f"{augmenter} needs RGB images (3 channels); got {channels} {unit}. Remove "
-        f"{augmenter!r} from augment for grayscale or multi-channel images, or convert the "
-        "images to RGB."
-    )
+    return ValueError(f"{augmenter} needs RGB images (3 channels); got {channels} {unit}. Remove "
+                      f"{augmenter!r} from augment for grayscale or multi-channel images, or convert "
+                      "the images to RGB.")
 
 
-def augmenter(name):
-    """Decorate a factory so unknown keywords give a clear ``TypeError``.
+def _unknown_keyword(name, signature, exc, kwargs):
+    known = list(signature.parameters)
+    unknown = [k for k in kwargs if k not in signature.parameters]
+    if not unknown:
+        return TypeError(f"Augmenter {name!r}: {exc}; its parameters are {', '.join(known)} "
+                         "(give them by keyword).")
+    message = f"Augmenter {name!r} has no parameter {unknown[0]!r}; its parameters are {', '.join(known)}."
+    close = difflib.get_close_matches(unknown[0], known, n=1)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    return TypeError(message)
 
-    The message names the augmenter, the unknown parameter, the valid ones and
-    the closest match. The wrapped function keeps its signature
-    (``inspect.signature`` sees the original parameters).
+
+def augmenter(name, **constraints):
+    """Decorate a factory: check its parameters against ``constraints``, and unknown keywords.
+
+    The wrapper binds the call (an unknown keyword gives a ``TypeError`` naming the
+    valid parameters and the closest match), fills in the defaults, checks the
+    constrained parameters in signature order (the first failing constraint raises
+    its ``ValueError``) and calls the factory with the converted values. It keeps the
+    factory's signature and holds the constraints as ``parameter_constraints``.
 
     Parameters
     ----------
     name : str
         Registered name of the augmenter.
+    **constraints : Constraint
+        Per parameter, what it may be (:class:`Number`, :class:`Pair`, ...).
 
     Returns
     -------
@@ -295,9 +217,15 @@ def augmenter(name):
 
     Examples
     --------
-    >>> @augmenter("demo")
+    >>> @augmenter("demo", factor=Number(0, 1), seed=Seed())
     ... def demo(factor=0.1, seed=None):
     ...     return factor
+    >>> demo(1)
+    1.0
+    >>> demo(factor=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Augmenter 'demo': factor=2 is out of range; give a value in [0, 1].
     >>> demo(factr=0.2)
     Traceback (most recent call last):
     ...
@@ -306,25 +234,24 @@ def augmenter(name):
 
     def decorate(factory):
         signature = inspect.signature(factory)
+        undeclared = sorted(set(constraints) - set(signature.parameters))
+        if undeclared:
+            raise TypeError(f"Augmenter {name!r}: constraints for {', '.join(undeclared)}, which "
+                            f"{factory.__name__} does not take.")
+        ordered = {p: constraints[p] for p in signature.parameters if p in constraints}
 
         @functools.wraps(factory)
         def wrapper(*args, **kwargs):
             try:
-                signature.bind(*args, **kwargs)
+                bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
-                known = list(signature.parameters)
-                unknown = [k for k in kwargs if k not in signature.parameters]
-                if not unknown:
-                    raise TypeError(f"Augmenter {name!r}: {exc}; its parameters are "
-                                    f"{', '.join(known)} (give them by keyword).") from None
-                message = (f"Augmenter {name!r} has no parameter {unknown[0]!r}; its parameters "
-                           f"are {', '.join(known)}.")
-                close = difflib.get_close_matches(unknown[0], known, n=1)
-                if close:
-                    message += f" Did you mean {close[0]!r}?"
-                raise TypeError(message) from None
-            return factory(*args, **kwargs)
+                raise _unknown_keyword(name, signature, exc, kwargs) from None
+            bound.apply_defaults()
+            for parameter, constraint in ordered.items():  # raises the first failure's error
+                bound.arguments[parameter] = constraint.check(name, parameter, bound.arguments[parameter])
+            return factory(*bound.args, **bound.kwargs)
 
+        wrapper.parameter_constraints = ordered
         return wrapper
 
     return decorate

@@ -3,16 +3,18 @@
 Factories import Keras when called, so registering them stays cheap.
 """
 
-from ._checks import augmenter, check_choice, check_factor, check_number, check_pair, check_seed
+from ._checks import augmenter
+from ._constraints import Choice, Factor, Number, Pair, Seed
 
 __all__ = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective",
            "elastic"]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 FLIP_MODES = ("horizontal_and_vertical", "horizontal", "vertical")
+INF = float("inf")
 
 
-@augmenter("flip")
+@augmenter("flip", mode=Choice(FLIP_MODES), seed=Seed())
 def flip(mode="horizontal_and_vertical", seed=None):
     """Random flips.
 
@@ -36,11 +38,10 @@ def flip(mode="horizontal_and_vertical", seed=None):
     """
     import keras
 
-    check_choice("flip", "mode", mode, FLIP_MODES)
-    return keras.layers.RandomFlip(mode=mode, seed=check_seed("flip", seed))
+    return keras.layers.RandomFlip(mode=mode, seed=seed)
 
 
-@augmenter("rotate")
+@augmenter("rotate", factor=Factor(0.5, signed=True), fill_mode=Choice(FILL_MODES), seed=Seed())
 def rotate(factor=0.1, fill_mode="reflect", seed=None):
     """Random rotation by up to ``factor`` x 360 degrees either way.
 
@@ -66,13 +67,10 @@ def rotate(factor=0.1, fill_mode="reflect", seed=None):
     """
     import keras
 
-    factor = check_factor("rotate", "factor", factor, 0.5, signed=True)
-    check_choice("rotate", "fill_mode", fill_mode, FILL_MODES)
-    return keras.layers.RandomRotation(factor=factor, fill_mode=fill_mode,
-                                       seed=check_seed("rotate", seed))
+    return keras.layers.RandomRotation(factor=factor, fill_mode=fill_mode, seed=seed)
 
 
-@augmenter("rotate90")
+@augmenter("rotate90", seed=Seed())
 def rotate90(seed=None):
     """Random rotation by 0, 90, 180 or 270 degrees, as for histology patches.
 
@@ -93,10 +91,10 @@ def rotate90(seed=None):
     """
     from ._layers import RandomRotate90
 
-    return RandomRotate90(seed=check_seed("rotate90", seed))
+    return RandomRotate90(seed=seed)
 
 
-@augmenter("shear")
+@augmenter("shear", factor=Number(0, 1), fill_mode=Choice(FILL_MODES), seed=Seed())
 def shear(factor=0.1, fill_mode="reflect", seed=None):
     """Random shear along both axes.
 
@@ -122,13 +120,10 @@ def shear(factor=0.1, fill_mode="reflect", seed=None):
     """
     import keras
 
-    factor = check_number("shear", "factor", factor, 0, 1)
-    check_choice("shear", "fill_mode", fill_mode, FILL_MODES)
-    return keras.layers.RandomShear(x_factor=factor, y_factor=factor, fill_mode=fill_mode,
-                                    seed=check_seed("shear", seed))
+    return keras.layers.RandomShear(x_factor=factor, y_factor=factor, fill_mode=fill_mode, seed=seed)
 
 
-@augmenter("zoom")
+@augmenter("zoom", factor=Factor(0.9, signed=True), fill_mode=Choice(FILL_MODES), seed=Seed())
 def zoom(factor=0.1, fill_mode="reflect", seed=None):
     """Random zoom in or out, keeping the aspect ratio.
 
@@ -155,13 +150,10 @@ def zoom(factor=0.1, fill_mode="reflect", seed=None):
     """
     import keras
 
-    factor = check_factor("zoom", "factor", factor, 0.9, signed=True)
-    check_choice("zoom", "fill_mode", fill_mode, FILL_MODES)
-    return keras.layers.RandomZoom(height_factor=factor, fill_mode=fill_mode,
-                                   seed=check_seed("zoom", seed))
+    return keras.layers.RandomZoom(height_factor=factor, fill_mode=fill_mode, seed=seed)
 
 
-@augmenter("shift")
+@augmenter("shift", factor=Number(0, 0.5), fill_mode=Choice(FILL_MODES), seed=Seed())
 def shift(factor=0.1, fill_mode="reflect", seed=None):
     """Random translation along both axes.
 
@@ -186,13 +178,11 @@ def shift(factor=0.1, fill_mode="reflect", seed=None):
     """
     import keras
 
-    factor = check_number("shift", "factor", factor, 0, 0.5)
-    check_choice("shift", "fill_mode", fill_mode, FILL_MODES)
-    return keras.layers.RandomTranslation(factor, factor, fill_mode=fill_mode,
-                                          seed=check_seed("shift", seed))
+    return keras.layers.RandomTranslation(factor, factor, fill_mode=fill_mode, seed=seed)
 
 
-@augmenter("resized_crop")
+@augmenter("resized_crop", scale=Pair(0, 1, low_open=True),
+           ratio=Pair(0, INF, low_open=True, high_open=True), seed=Seed())
 def resized_crop(scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3), seed=None):
     """Random crop of a box resized back to the image size (Inception-style).
 
@@ -217,13 +207,11 @@ def resized_crop(scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3), seed=None):
     """
     from ._layers import RandomResizedCrop
 
-    scale = check_pair("resized_crop", "scale", scale, 0, 1, low_open=True)
-    ratio = check_pair("resized_crop", "ratio", ratio, 0, float("inf"), low_open=True,
-                       high_open=True)
-    return RandomResizedCrop(scale=scale, ratio=ratio, seed=check_seed("resized_crop", seed))
+    return RandomResizedCrop(scale=scale, ratio=ratio, seed=seed)
 
 
-@augmenter("perspective")
+@augmenter("perspective", scale=Number(0, 1), probability=Number(0, 1),
+           fill_value=Number(-INF, INF), seed=Seed())
 def perspective(scale=0.1, probability=0.5, fill_value=0.0, seed=None):
     """Random perspective warp: image corners move by up to ``scale / 2`` of the size.
 
@@ -250,14 +238,12 @@ def perspective(scale=0.1, probability=0.5, fill_value=0.0, seed=None):
     """
     import keras
 
-    scale = check_number("perspective", "scale", scale, 0, 1)
-    probability = check_number("perspective", "probability", probability, 0, 1)
-    fill_value = check_number("perspective", "fill_value", fill_value, -float("inf"), float("inf"))
     return keras.layers.RandomPerspective(factor=(probability, probability), scale=scale,
-                                          fill_value=fill_value, seed=check_seed("perspective", seed))
+                                          fill_value=fill_value, seed=seed)
 
 
-@augmenter("elastic")
+@augmenter("elastic", alpha=Number(0, 0.5), sigma=Number(0, 1, low_open=True),
+           probability=Number(0, 1), seed=Seed())
 def elastic(alpha=0.04, sigma=0.08, probability=0.5, seed=None):
     """Random elastic deformation (smoothed random displacement field).
 
@@ -292,5 +278,4 @@ def elastic(alpha=0.04, sigma=0.08, probability=0.5, seed=None):
     """
     from ._layers import RandomElasticDeformation
 
-    return RandomElasticDeformation(alpha=alpha, sigma=sigma, probability=probability,
-                                    seed=check_seed("elastic", seed))
+    return RandomElasticDeformation(alpha=alpha, sigma=sigma, probability=probability, seed=seed)

@@ -6,7 +6,8 @@ them (uint8 / uint16 images divided by 255 / 65535). Factories import Keras when
 called, so registering them stays cheap.
 """
 
-from ._checks import augmenter, check_factor, check_number, check_pair, check_seed, check_value_range
+from ._checks import augmenter, check_number
+from ._constraints import Anything, Factor, Number, OddInt, Pair, Seed, ValueRange
 
 __all__ = ["brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
            "mixup", "cutmix"]
@@ -14,7 +15,7 @@ __all__ = ["brightness", "contrast", "color_jitter", "stain_jitter", "erasing", 
 INF = float("inf")
 
 
-@augmenter("brightness")
+@augmenter("brightness", factor=Factor(1, signed=True), value_range=ValueRange(), seed=Seed())
 def brightness(factor=0.1, value_range=(0, 1), seed=None):
     """Random brightness shift of up to ``factor`` of the value range, per image.
 
@@ -40,12 +41,10 @@ def brightness(factor=0.1, value_range=(0, 1), seed=None):
     """
     import keras
 
-    factor = check_factor("brightness", "factor", factor, 1, signed=True)
-    return keras.layers.RandomBrightness(factor, value_range=check_value_range("brightness", value_range),
-                                         seed=check_seed("brightness", seed))
+    return keras.layers.RandomBrightness(factor, value_range=value_range, seed=seed)
 
 
-@augmenter("contrast")
+@augmenter("contrast", factor=Number(0, 1), value_range=ValueRange(), seed=Seed())
 def contrast(factor=0.2, value_range=(0, 1), seed=None):
     """Random contrast: ``(x - mean) c + mean`` with ``c`` in ``[1 - factor, 1 + factor]``.
 
@@ -71,12 +70,12 @@ def contrast(factor=0.2, value_range=(0, 1), seed=None):
     """
     import keras
 
-    factor = check_number("contrast", "factor", factor, 0, 1)
-    return keras.layers.RandomContrast(factor, value_range=check_value_range("contrast", value_range),
-                                       seed=check_seed("contrast", seed))
+    return keras.layers.RandomContrast(factor, value_range=value_range, seed=seed)
 
 
-@augmenter("color_jitter")
+@augmenter("color_jitter", brightness=Number(0, 1), contrast=Number(0, 1),
+           saturation=Number(0, 1, high_open=True), hue=Number(0, 0.5), value_range=ValueRange(),
+           seed=Seed())
 def color_jitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.02, value_range=(0, 1),
                  seed=None):
     """Random brightness, contrast, saturation and hue changes of RGB images.
@@ -114,23 +113,22 @@ def color_jitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.02, value_r
     """
     from ._layers import RGBColorJitter
 
-    brightness = check_number("color_jitter", "brightness", brightness, 0, 1)
-    contrast = check_number("color_jitter", "contrast", contrast, 0, 1)
-    saturation = check_number("color_jitter", "saturation", saturation, 0, 1, high_open=True)
-    hue = check_number("color_jitter", "hue", hue, 0, 0.5)
     return RGBColorJitter(
-        value_range=check_value_range("color_jitter", value_range),
+        value_range=value_range,
         brightness_factor=brightness or None,
         contrast_factor=contrast or None,
         # keras: factor f multiplies the saturation by f / (1 - f); 0.5 is no change
         saturation_factor=(0.5 * (1 - saturation), 0.5 * (1 + saturation)) if saturation else None,
         # keras: the hue moves by up to factor / 2 of the circle
         hue_factor=2 * hue or None,
-        seed=check_seed("color_jitter", seed),
+        seed=seed,
     )
 
 
-@augmenter("stain_jitter")
+@augmenter("stain_jitter", sigma=Number(0, 1), bias=Number(0, 1),
+           stain_matrix=Anything("'ruifrok' or a 3x3 array of stain optical-density vectors "
+                                 "(checked by RandomStainJitter)"),
+           value_range=ValueRange(), seed=Seed())
 def stain_jitter(sigma=0.05, bias=0.05, stain_matrix="ruifrok", value_range=(0, 1), seed=None):
     """Random H&E stain jitter in optical-density space (Tellez et al., 2018).
 
@@ -165,14 +163,13 @@ def stain_jitter(sigma=0.05, bias=0.05, stain_matrix="ruifrok", value_range=(0, 
     """
     from ._stain import RandomStainJitter
 
-    sigma = check_number("stain_jitter", "sigma", sigma, 0, 1)
-    bias = check_number("stain_jitter", "bias", bias, 0, 1)
-    return RandomStainJitter(sigma=sigma, bias=bias, stain_matrix=stain_matrix,
-                             value_range=check_value_range("stain_jitter", value_range),
-                             seed=check_seed("stain_jitter", seed))
+    return RandomStainJitter(sigma=sigma, bias=bias, stain_matrix=stain_matrix, value_range=value_range,
+                             seed=seed)
 
 
-@augmenter("erasing")
+@augmenter("erasing", probability=Number(0, 1), scale=Pair(0, 1, low_open=True),
+           fill_value=Anything("None or a number in value_range (checked by the factory)"),
+           value_range=ValueRange(), seed=Seed())
 def erasing(probability=0.5, scale=(0.02, 0.1), fill_value=None, value_range=(0, 1), seed=None):
     """Random erasing (Zhong et al., 2020): replace a random box of the image.
 
@@ -202,17 +199,14 @@ def erasing(probability=0.5, scale=(0.02, 0.1), fill_value=None, value_range=(0,
     """
     import keras
 
-    probability = check_number("erasing", "probability", probability, 0, 1)
-    scale = check_pair("erasing", "scale", scale, 0, 1, low_open=True)
-    value_range = check_value_range("erasing", value_range)
-    if fill_value is not None:
+    if fill_value is not None:  # depends on value_range, so checked here
         fill_value = check_number("erasing", "fill_value", fill_value, *value_range)
     return keras.layers.RandomErasing(factor=(probability, probability), scale=scale,
-                                      fill_value=fill_value, value_range=value_range,
-                                      seed=check_seed("erasing", seed))
+                                      fill_value=fill_value, value_range=value_range, seed=seed)
 
 
-@augmenter("blur")
+@augmenter("blur", sigma=Factor(1, low_open=True), kernel_size=OddInt(3, 15), probability=Number(0, 1),
+           value_range=ValueRange(), seed=Seed())
 def blur(sigma=(0.1, 1.0), kernel_size=3, probability=0.5, value_range=(0, 1), seed=None):
     """Random Gaussian blur.
 
@@ -243,17 +237,11 @@ def blur(sigma=(0.1, 1.0), kernel_size=3, probability=0.5, value_range=(0, 1), s
     """
     import keras
 
-    sigma = check_factor("blur", "sigma", sigma, 1, low_open=True)
-    if kernel_size not in range(3, 16, 2):
-        raise ValueError(f"Augmenter 'blur': kernel_size={kernel_size!r} is not valid; give an odd "
-                         "int from 3 to 15.")
-    probability = check_number("blur", "probability", probability, 0, 1)
     return keras.layers.RandomGaussianBlur(factor=(probability, probability), kernel_size=kernel_size,
-                                           sigma=sigma, value_range=check_value_range("blur", value_range),
-                                           seed=check_seed("blur", seed))
+                                           sigma=sigma, value_range=value_range, seed=seed)
 
 
-@augmenter("noise")
+@augmenter("noise", stddev=Number(0, INF, low_open=True, high_open=True), seed=Seed())
 def noise(stddev=0.02, seed=None):
     """Additive zero-mean Gaussian noise (not clipped to the value range).
 
@@ -277,11 +265,10 @@ def noise(stddev=0.02, seed=None):
     """
     import keras
 
-    stddev = check_number("noise", "stddev", stddev, 0, INF, low_open=True, high_open=True)
-    return keras.layers.GaussianNoise(stddev, seed=check_seed("noise", seed))
+    return keras.layers.GaussianNoise(stddev, seed=seed)
 
 
-@augmenter("mixup")
+@augmenter("mixup", alpha=Number(0, INF, low_open=True, high_open=True), seed=Seed())
 def mixup(alpha=0.2, seed=None):
     """MixUp (Zhang et al., 2018): blend pairs of images and their one-hot labels.
 
@@ -308,11 +295,10 @@ def mixup(alpha=0.2, seed=None):
     """
     import keras
 
-    alpha = check_number("mixup", "alpha", alpha, 0, INF, low_open=True, high_open=True)
-    return keras.layers.MixUp(alpha=alpha, seed=check_seed("mixup", seed))
+    return keras.layers.MixUp(alpha=alpha, seed=seed)
 
 
-@augmenter("cutmix")
+@augmenter("cutmix", factor=Number(0, 1, low_open=True), seed=Seed())
 def cutmix(factor=1.0, seed=None):
     """CutMix (Yun et al., 2019): paste a box of another image, mixing the labels by area.
 
@@ -338,5 +324,4 @@ def cutmix(factor=1.0, seed=None):
     """
     import keras
 
-    factor = check_number("cutmix", "factor", factor, 0, 1, low_open=True)
-    return keras.layers.CutMix(factor=factor, seed=check_seed("cutmix", seed))
+    return keras.layers.CutMix(factor=factor, seed=seed)

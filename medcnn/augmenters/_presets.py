@@ -5,7 +5,8 @@ A preset is a ``keras.Sequential`` of augmentation layers; ``Sequential`` passes
 layers are seeded ``seed, seed + 1, ...`` (or all unseeded when ``seed`` is None).
 """
 
-from ._checks import augmenter, check_number, check_seed, check_value_range
+from ._checks import augmenter
+from ._constraints import Number, Seed, ValueRange
 
 __all__ = ["histology", "radiograph"]
 
@@ -14,7 +15,8 @@ def _seeds(seed, count):
     return [None] * count if seed is None else [seed + i for i in range(count)]
 
 
-@augmenter("histology")
+@augmenter("histology", stain_sigma=Number(0, 1), stain_bias=Number(0, 1), blur_sigma=Number(0.1, 1),
+           blur_probability=Number(0, 1), value_range=ValueRange(), seed=Seed())
 def histology(stain_sigma=0.05, stain_bias=0.05, blur_sigma=0.5, blur_probability=0.25,
               value_range=(0, 1), seed=None):
     """Preset for H&E histology patches: orientation, stain and focus changes.
@@ -56,12 +58,6 @@ def histology(stain_sigma=0.05, stain_bias=0.05, blur_sigma=0.5, blur_probabilit
     from ._geometric import flip, rotate90
     from ._intensity import blur, stain_jitter
 
-    seed = check_seed("histology", seed)
-    stain_sigma = check_number("histology", "stain_sigma", stain_sigma, 0, 1)
-    stain_bias = check_number("histology", "stain_bias", stain_bias, 0, 1)
-    blur_sigma = check_number("histology", "blur_sigma", blur_sigma, 0.1, 1)
-    blur_probability = check_number("histology", "blur_probability", blur_probability, 0, 1)
-    value_range = check_value_range("histology", value_range)
     seeds = _seeds(seed, 4)
     return keras.Sequential([
         flip("horizontal_and_vertical", seed=seeds[0]),
@@ -72,7 +68,8 @@ def histology(stain_sigma=0.05, stain_bias=0.05, blur_sigma=0.5, blur_probabilit
     ], name="histology")
 
 
-@augmenter("radiograph")
+@augmenter("radiograph", degrees=Number(0, 45), shift=Number(0, 0.5), zoom=Number(0, 0.9),
+           contrast=Number(0, 1), value_range=ValueRange(), seed=Seed())
 def radiograph(degrees=5.0, shift=0.05, zoom=0.05, contrast=0.2, value_range=(0, 1), seed=None):
     """Preset for radiographs (X-ray): small pose and exposure changes, no flips.
 
@@ -113,12 +110,6 @@ def radiograph(degrees=5.0, shift=0.05, zoom=0.05, contrast=0.2, value_range=(0,
 
     from . import _geometric, _intensity
 
-    seed = check_seed("radiograph", seed)
-    degrees = check_number("radiograph", "degrees", degrees, 0, 45)
-    shift = check_number("radiograph", "shift", shift, 0, 0.5)
-    zoom = check_number("radiograph", "zoom", zoom, 0, 0.9)
-    contrast = check_number("radiograph", "contrast", contrast, 0, 1)
-    value_range = check_value_range("radiograph", value_range)
     seeds = _seeds(seed, 4)
     return keras.Sequential([
         _geometric.rotate(degrees / 360.0, seed=seeds[0]),
