@@ -13,7 +13,8 @@ from medcnn.datasets import load, make_histology
 
 def test_auto_epochs_reaches_the_minimum_steps_between_the_epoch_bounds():
     assert auto_epochs(1) == AUTO_MAX_EPOCHS  # tiny data: capped
-    for steps_per_epoch in (17, 32, 50):  # mid-sized data: at least AUTO_MIN_STEPS steps, not many more
+    assert auto_epochs(32) == AUTO_MAX_EPOCHS  # 2,000 images: capped below 1,000 steps
+    for steps_per_epoch in (34, 40, 50):  # mid-sized data: at least AUTO_MIN_STEPS steps, not many more
         epochs = auto_epochs(steps_per_epoch)
         assert AUTO_MIN_STEPS <= epochs * steps_per_epoch < AUTO_MIN_STEPS + steps_per_epoch
     assert auto_epochs(70) == AUTO_MIN_EPOCHS  # IDC Train, 4,460 images in batches of 64
@@ -48,7 +49,7 @@ class _StopAfterFirstEpoch:
 def test_tiny_data_gets_the_auto_budget_and_the_schedule_spans_it():
     X, y = make_histology(60, image_size=16, random_state=0)
     clf = CNNClassifier(architecture="lenet5", random_state=0, callbacks=[_StopAfterFirstEpoch()]).fit(X, y)
-    # 60 images are one batch of 64: the epoch cap binds, 100 steps instead of 15 with epochs=15
+    # 60 images are one batch of 64: the epoch cap binds, AUTO_MAX_EPOCHS steps instead of 15 with epochs=15
     assert clf.n_epochs_ == AUTO_MAX_EPOCHS and clf.n_steps_ == AUTO_MAX_EPOCHS
     assert len(clf.history_["loss"]) == 1  # stopped by the callback, not by the budget
     schedule = clf.model_.optimizer.learning_rate

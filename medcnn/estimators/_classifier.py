@@ -54,8 +54,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         Number of passes over the training data (fewer if ``early_stopping`` stops
         training early). ``"auto"``: a budget that follows the size of the
         training set, enough passes for at least 1,000 optimizer steps, but at
-        least 15 and at most 60 passes (twice that with ``early_stopping``), so
-        that up to about 1,000 images get 60 passes, 2,000 images 32 and 4,460
+        least 15 and at most 30 passes (twice that with ``early_stopping``), so
+        that up to about 2,000 images get 30 passes, 3,000 images 22 and 4,460
         images 15. The
         rule and its measurements are on the performance page of the documentation;
         ``n_epochs_`` and ``n_steps_`` record the choice.
