@@ -172,14 +172,14 @@ def test_bad_input_gets_a_clear_error(tabular, kwargs, match):
         evaluate(LogisticRegression(), X, y, n_bootstraps=0, **kwargs)
 
 
-def test_single_class_folds_and_multiclass_are_refused(tabular):
+def test_single_class_folds_and_single_labels_are_refused(tabular):
     X, y, _ = tabular
     order = np.argsort(y == "malignant", kind="stable")   # benign first
     test_fold = np.where(np.arange(300) < 100, 0, 1)      # fold 1 holds only benign samples
     with pytest.raises(ValueError, match=r"Fold 1 of 2 has only negative samples in its test part"):
         evaluate(DummyClassifier(), X[order], y[order], cv=PredefinedSplit(test_fold), n_bootstraps=0)
-    with pytest.raises(ValueError, match=r"binary metrics, but y has 3 distinct label"):
-        evaluate(DummyClassifier(), X, np.arange(300) % 3, n_bootstraps=0)
+    with pytest.raises(ValueError, match=r"y has 1 distinct label\(s\): \['benign'\]; .* two or more classes"):
+        evaluate(DummyClassifier(), X, np.full(300, "benign"), n_bootstraps=0)
 
 
 @pytest.mark.slow

@@ -71,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_options(evaluate)
     evaluate.add_argument("--cv", type=int, default=5, help="folds (patient-grouped when the loader "
                           "gives patient IDs)")
-    evaluate.add_argument("--pos-label", help="the positive class (default: the larger label)")
-    evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument("--pos-label", help="the positive class of two (default: the larger label)")
+    evaluate.add_argument("--threshold", type=float, default=0.5, help="decision threshold (two classes)")
+    evaluate.add_argument("--ordinal", action="store_true",
+                          help="three or more classes are ordered grades (sorted by name): quadratic "
+                               "kappa, a patient's class is its highest")
     evaluate.add_argument("--n-bootstraps", type=int, default=1000)
     evaluate.add_argument("--report", help="folder to write report.html, metrics.json, "
                           "predictions.csv and the plots to")

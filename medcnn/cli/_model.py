@@ -168,12 +168,18 @@ def evaluate_command(args) -> int:
           + (f", {len(set(groups))} patients" if groups is not None else "")
           + f": {args.cv}-fold cross-validation", flush=True)
     report = evaluate(clf, dataset.X, dataset.y, groups=groups, cv=args.cv, pos_label=args.pos_label,
-                      threshold=args.threshold, n_bootstraps=args.n_bootstraps,
+                      threshold=args.threshold, ordinal=args.ordinal, n_bootstraps=args.n_bootstraps,
                       random_state=args.random_state, verbose=0 if args.quiet else 1)
     path = report.save(args.report, force=args.force)
     m = report.metrics
-    print(f"ROC AUC {m['roc_auc']['value']:.3f} ({report.confidence:.0%} CI {m['roc_auc']['low']:.3f}-"
-          f"{m['roc_auc']['high']:.3f}), balanced accuracy {m['balanced_accuracy']['value']:.3f}, "
-          f"sensitivity {m['sensitivity']['value']:.3f}, specificity {m['specificity']['value']:.3f}")
+    auc = "roc_auc_macro" if report.multiclass else "roc_auc"
+    line = (f"ROC AUC{' (one-vs-rest, macro)' if report.multiclass else ''} {m[auc]['value']:.3f} "
+            f"({report.confidence:.0%} CI {m[auc]['low']:.3f}-{m[auc]['high']:.3f}), balanced accuracy "
+            f"{m['balanced_accuracy']['value']:.3f}, ")
+    if report.multiclass:
+        line += f"Cohen's kappa {m['kappa']['value']:.3f}"
+    else:
+        line += f"sensitivity {m['sensitivity']['value']:.3f}, specificity {m['specificity']['value']:.3f}"
+    print(line)
     print(f"Report: {path}")
     return 0

@@ -1,4 +1,4 @@
-"""Cross-validated evaluation of a binary classifier: :func:`evaluate`."""
+"""Cross-validated evaluation of a classifier of two or more classes: :func:`evaluate`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def _binary_labels(y, pos_label):
     labels = np.unique(y)
     if len(labels) != 2:
         raise ValueError(
-            f"evaluate reports binary metrics, but y has {len(labels)} distinct label(s): "
-            f"{labels.tolist()[:10]}. Give two classes (e.g. benign/malignant), or merge classes first.")
+            f"y has {len(labels)} distinct label(s): {labels.tolist()[:10]}; evaluating a classifier "
+            "needs two or more classes. Check the labels (e.g. the folders of the dataset).")
     if pos_label is None:
         pos_label = labels[1]
     elif pos_label not in labels:
@@ -43,8 +43,8 @@ def _check_splits(splits, y01, groups, n_positive):
 
 
 def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.5, aggregate="mean",
-             n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0):
-    """Cross-validate a binary classifier and report what a clinical reader asks for.
+             ordinal=False, n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0):
+    """Cross-validate a classifier and report what a clinical reader asks for.
 
     Each fold fits a clone of ``estimator`` on its training part and predicts
     probabilities for its test part; the out-of-fold probabilities of all folds
@@ -56,6 +56,15 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     patient-level table scores one aggregated probability per patient against
     "has any positive sample".
 
+    With three or more classes (tumour grades, tissue types) the report holds the
+    overall metrics of one-vs-rest ROC AUC (macro and weighted), accuracy, balanced
+    accuracy, macro F1, Cohen's kappa (quadratic weights with ``ordinal=True``) and
+    log loss, and per class (against the rest) ROC AUC, PR AUC, sensitivity,
+    specificity, PPV, NPV and F1, each with its bootstrap interval; the predicted
+    class is the most probable one. Per patient, each class's probabilities are
+    aggregated, and a patient's class is its most frequent one (its highest with
+    ``ordinal=True``).
+
     Parameters
     ----------
     estimator : classifier with predict_proba
@@ -63,18 +72,22 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     X : array-like or sequence of paths
         The samples, in any form ``estimator`` accepts.
     y : array-like of shape (n,)
-        Two classes.
+        Two or more classes.
     groups : array-like of shape (n,), optional
         Patient (or other) group of each sample.
     cv : int or splitter, default=5
         Folds: an int uses :func:`~medcnn.evaluation.default_cv` (grouped and
         stratified when ``groups`` is given), or any scikit-learn splitter.
     pos_label : label, optional
-        The positive class (default: the larger label, as scikit-learn does).
+        The positive class of two (default: the larger label, as scikit-learn does).
     threshold : float, default=0.5
-        Decision threshold on the positive-class probability.
+        Decision threshold on the positive-class probability (two classes).
     aggregate : {"mean", "max", "median"}, default="mean"
         How sample probabilities become one patient probability.
+    ordinal : bool, default=False
+        Whether three or more classes are ordered (grades), sorted as ``np.unique``
+        sorts them: Cohen's kappa then uses quadratic weights, and a patient's class
+        is its highest.
     n_bootstraps : int, default=1000
         Bootstrap resamples for the confidence intervals (0: no intervals).
     confidence : float, default=0.95
@@ -93,8 +106,8 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     Raises
     ------
     ValueError
-        If y does not have two classes, there are fewer positives (or negatives)
-        than folds, a fold would hold a single class, or groups do not match X.
+        If y has a single class, a class has fewer samples than there are folds,
+        a fold would miss a class, or groups do not match X.
 
     Examples
     --------
@@ -122,6 +135,16 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    if len(np.unique(y)) > 2:
+        from ._evaluate_multiclass import evaluate_multiclass
+
+        if pos_label is not None:
+            raise ValueError(f"pos_label={pos_label!r} applies to two classes, but y has "
+                             f"{len(np.unique(y))}: {np.unique(y).tolist()[:10]}. Leave pos_label out; "
+                             "every class is reported against the rest.")
+        return evaluate_multiclass(estimator, X, y, groups, cv, aggregate=aggregate, ordinal=ordinal,
+                                   n_bootstraps=n_bootstraps, confidence=confidence,
+                                   random_state=random_state, verbose=verbose)
     pos_label, neg_label = _binary_labels(y, pos_label)
     y01 = (y == pos_label).astype(int)
     splitter = default_cv(cv, groups, random_state)

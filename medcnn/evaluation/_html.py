@@ -9,6 +9,7 @@ import html
 import numpy as np
 
 from ._metrics import METRICS
+from ._multiclass import CLASS_METRICS, MULTICLASS_METRICS
 
 __all__ = ["render_html"]
 
@@ -21,6 +22,15 @@ CAPTIONS = {
                    "probability, in bins of equal size.",
     "history": "Training loss per epoch of each fold's model.",
     "patient_roc": "ROC curve with one aggregated probability per patient.",
+}
+
+#: Captions that differ for three or more classes.
+MULTICLASS_CAPTIONS = {
+    "roc": "ROC curve of each class against the rest, from the pooled out-of-fold probabilities; "
+           "the legend gives each class's ROC AUC with its bootstrap confidence interval.",
+    "pr": "Precision-recall curve of each class against the rest.",
+    "confusion": "Confusion matrix of the pooled out-of-fold predictions (the most probable class).",
+    "patient_roc": "ROC curve of each class against the rest, one aggregated probability per patient.",
 }
 
 STYLE = """
@@ -52,9 +62,19 @@ def _number(value, digits=3):
     return "&ndash;" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _metric_rows(metrics, confidence):
+def _descriptions(report):
+    if report.multiclass:
+        return MULTICLASS_METRICS
+    return {name: description for name, (_, description) in METRICS.items()}
+
+
+def _interval(m):
+    return "" if not np.isfinite(m["low"]) else f"{_number(m['low'])} &ndash; {_number(m['high'])}"
+
+
+def _metric_rows(metrics, confidence, descriptions):
     rows = []
-    for name, (_, description) in METRICS.items():
+    for name, description in descriptions.items():
         m = metrics[name]
         interval = ("" if not np.isfinite(m["low"]) else f"{_number(m['low'])} &ndash; {_number(m['high'])}")
         rows.append(f"<tr><td>{html.escape(description)}</td><td>{_number(m['value'])}</td>"
@@ -64,37 +84,82 @@ def _metric_rows(metrics, confidence):
 
 
 def _fold_table(report):
-    names = list(METRICS)
-    head = "<tr><th>Fold</th><th>Test samples</th><th>Positives</th>" + "".join(
+    names = list(_descriptions(report))
+    counts = [] if report.multiclass else [("Positives", "n_positive")]
+    head = "<tr><th>Fold</th><th>Test samples</th>" + "".join(f"<th>{c}</th>" for c, _ in counts) + "".join(
         f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     rows = "".join(
-        f"<tr><td>{f['fold']}</td><td>{f['n_test']}</td><td>{f['n_positive']}</td>"
+        f"<tr><td>{f['fold']}</td><td>{f['n_test']}</td>" + "".join(f"<td>{f[k]}</td>" for _, k in counts)
         + "".join(f"<td>{_number(f[n])}</td>" for n in names) + "</tr>" for f in report.fold_metrics)
     return f"<table>{head}{rows}</table>"
+
+
+def _class_table(report, class_metrics):
+    """One row per class: each one-vs-rest metric with its interval."""
+    head = "<tr><th>Class</th><th>Samples</th>" + "".join(
+        f"<th>{html.escape(d)}</th>" for d in CLASS_METRICS.values()) + "</tr>"
+    counts = np.bincount(report.y_codes, minlength=len(report.classes))
+    rows = "".join(
+        f"<tr><td>{html.escape(str(label))}</td><td>{counts[k]}</td>" + "".join(
+            f"<td>{_number(named[n]['value'])}<br><span class='small'>{_interval(named[n])}</span></td>"
+            for n in CLASS_METRICS) + "</tr>"
+        for k, (label, named) in enumerate(zip(report.classes, class_metrics)))
+    return f"<table>{head}{rows}</table>"
+
+
+def _headline(report, summary, units):
+    """(title, the line under the heading, the key result) of the page."""
+    m = report.metrics
+    if report.multiclass:
+        classes = ", ".join(f"<b>{html.escape(name)}</b> ({count})" for name, count in summary["n_per_class"].items())
+        key = (f"ROC AUC (one-vs-rest, macro) <b>{_number(m['roc_auc_macro']['value'])}</b> "
+               f"({report.confidence:.0%} CI {_number(m['roc_auc_macro']['low'])}&ndash;"
+               f"{_number(m['roc_auc_macro']['high'])}); balanced accuracy "
+               f"<b>{_number(m['balanced_accuracy']['value'])}</b>, Cohen's kappa"
+               f"{' (quadratic weights)' if report.ordinal else ''} <b>{_number(m['kappa']['value'])}</b>.")
+        title = " / ".join(html.escape(str(c)) for c in report.classes)
+        return title, f"{len(report.classes)} classes{' (ordered)' if report.ordinal else ''}: {classes}", key
+    key = (f"ROC AUC <b>{_number(m['roc_auc']['value'])}</b> "
+           f"({report.confidence:.0%} CI {_number(m['roc_auc']['low'])}&ndash;{_number(m['roc_auc']['high'])}); "
+           f"at threshold {report.threshold:g}: sensitivity <b>{_number(m['sensitivity']['value'])}</b>, "
+           f"specificity <b>{_number(m['specificity']['value'])}</b>.")
+    title = f"{html.escape(str(report.pos_label))} vs {html.escape(str(report.neg_label))}"
+    line = (f"positive class <b>{html.escape(str(report.pos_label))}</b> ({summary['n_positive']} of "
+            f"{summary['n_samples']}), negative class <b>{html.escape(str(report.neg_label))}</b>")
+    return title, line, key
+
+
+def _patient_section(report):
+    if report.groups is None:
+        return ""
+    if report.patient_metrics is None:
+        why = ("no patient-level class covers every class" if report.multiclass else
+               "every patient has samples of the positive class")
+        return f"<h2>Per patient</h2><p>No patient-level table: {why}, so patient-level metrics are undefined.</p>"
+    truth = ("its highest class" if report.ordinal else "its most frequent class") if report.multiclass else \
+        "whether the patient has any positive sample"
+    text = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
+            f"of its samples' out-of-fold probabilities{', per class' if report.multiclass else ''}), "
+            f"scored against {truth}.</p>{_metric_rows(report.patient_metrics, report.confidence, _descriptions(report))}")
+    if report.multiclass:
+        text += _class_table(report, report.patient_class_metrics).replace("<th>Samples</th>", "<th>Samples (all)</th>")
+    return text
 
 
 def render_html(report, images):
     """The report page; ``images`` maps plot kinds to PNG bytes."""
     summary = report.summary()
-    m = report.metrics
     grouped = report.groups is not None
     units = f"{summary['n_samples']} samples" + (f" from {summary['n_groups']} patients" if grouped else "")
-    key = (f"ROC AUC <b>{_number(m['roc_auc']['value'])}</b> "
-           f"({report.confidence:.0%} CI {_number(m['roc_auc']['low'])}&ndash;{_number(m['roc_auc']['high'])}); "
-           f"at threshold {report.threshold:g}: sensitivity <b>{_number(m['sensitivity']['value'])}</b>, "
-           f"specificity <b>{_number(m['specificity']['value'])}</b>.")
+    title, line, key = _headline(report, summary, units)
+    captions = {**CAPTIONS, **(MULTICLASS_CAPTIONS if report.multiclass else {})}
     figures = "".join(
         f'<figure><img alt="{html.escape(kind)} plot" src="data:image/png;base64,'
-        f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(CAPTIONS.get(kind, kind))}'
+        f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(captions.get(kind, kind))}'
         "</figcaption></figure>" for kind, png in images.items())
-    patient = ""
-    if grouped and report.patient_metrics is None:
-        patient = ("<h2>Per patient</h2><p>No patient-level table: every patient has samples of the "
-                   "positive class, so patient-level metrics are undefined.</p>")
-    if report.patient_metrics is not None:
-        patient = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
-                   "of its samples' out-of-fold probabilities), scored against whether the patient has any "
-                   f"positive sample.</p>{_metric_rows(report.patient_metrics, report.confidence)}")
+    patient = _patient_section(report)
+    per_class = ("<h2>Per class (one class against the rest)</h2>" + _class_table(report, report.class_metrics)
+                 if report.multiclass else "")
     method = (f"{report.confidence:.0%} confidence intervals: percentile bootstrap with "
               f"{report.n_bootstraps} resamples of "
               + ("whole patients" if grouped else "samples")
@@ -102,19 +167,18 @@ def render_html(report, images):
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Evaluation report: {html.escape(str(report.pos_label))} vs {html.escape(str(report.neg_label))}</title>
+<title>Evaluation report: {title}</title>
 <style>{STYLE}</style><script>{SCRIPT}</script></head>
 <body>
 <h1>Evaluation report</h1>
-<p class="small">{datetime.date.today().isoformat()} &middot; positive class
-<b>{html.escape(str(report.pos_label))}</b> ({summary['n_positive']} of {summary['n_samples']}),
-negative class <b>{html.escape(str(report.neg_label))}</b> &middot; {html.escape(units)}</p>
+<p class="small">{datetime.date.today().isoformat()} &middot; {line} &middot; {html.escape(units)}</p>
 <p class="key">{key}</p>
 <div class="figures">{figures}</div>
 <h2>Pooled out-of-fold results</h2>
 <p>Every sample was predicted by a model that did not see it in training
 ({len(report.fold_metrics)}-fold cross-validation{', patients kept whole' if grouped else ''}).</p>
-{_metric_rows(m, report.confidence)}
+{_metric_rows(report.metrics, report.confidence, _descriptions(report))}
+{per_class}
 {patient}
 <h2>Per fold</h2>
 {_fold_table(report)}

@@ -76,6 +76,10 @@ def binary_metrics(y_true, score, threshold=0.5):
     (0.75, 0.5, 0.5)
     """
     y_true = np.asarray(y_true)
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError(f"binary_metrics takes 0/1 labels; y_true holds {np.unique(y_true).tolist()[:10]}. "
+                         "Encode the positive class as 1, or use multiclass_metrics and class_metrics for "
+                         "three or more classes.")
     return {name: float(function(y_true, score)) for name, function in metric_functions(threshold).items()}
 
 

@@ -54,8 +54,30 @@ def _roc(y01, score, groups, metrics, report, ax, title):
     return figure
 
 
+def _class_curves(display, codes, proba, classes, class_metrics, metric, confidence, ax, title,
+                  **kwargs):
+    """One one-vs-rest curve per class, its metric and interval in the legend."""
+    figure, ax = _axes(ax, (5.5, 4.5))
+    for k, label in enumerate(classes):
+        m = class_metrics[k][metric]
+        interval = (f", {confidence:.0%} CI [{m['low']:.3f}, {m['high']:.3f}]" if np.isfinite(m["low"])
+                    else "")
+        display.from_predictions((codes == k).astype(int), proba[:, k], ax=ax,
+                                 name=f"{label} vs rest{interval}", **kwargs)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return figure
+
+
 def plot_roc(report, ax=None):
-    """Pooled out-of-fold ROC curve with its bootstrap band (patients resampled when grouped)."""
+    """Pooled out-of-fold ROC curve with its bootstrap band (patients resampled when grouped);
+    one curve per class (against the rest) for three or more classes."""
+    if report.multiclass:
+        from sklearn.metrics import RocCurveDisplay
+
+        return _class_curves(RocCurveDisplay, report.y_codes, report.y_score, report.classes,
+                             report.class_metrics, "roc_auc", report.confidence, ax,
+                             "ROC curves, one class against the rest (out-of-fold)")
     return _roc(report.y01, report.y_score, report.groups, report.metrics, report, ax,
                 "ROC curve (out-of-fold)")
 
@@ -66,16 +88,30 @@ def plot_patient_roc(report, ax=None):
 
     if report.patient_metrics is None:
         raise ValueError("This report has no patient-level results; evaluate with groups=patient IDs.")
+    title = f"Patient-level ROC ({report.aggregate} probability)"
+    if report.multiclass:
+        from sklearn.metrics import RocCurveDisplay
+
+        from ._multiclass import patient_level
+
+        _, truth, rows = patient_level(report.y_codes, report.y_score, report.groups, report.aggregate,
+                                       report.ordinal)
+        return _class_curves(RocCurveDisplay, truth, rows, report.classes, report.patient_class_metrics,
+                             "roc_auc", report.confidence, ax, title)
     _, score = aggregate_by_group(report.y_score, report.groups, how=report.aggregate)
     _, truth = aggregate_by_group(report.y01, report.groups, how="max")
-    return _roc(truth.astype(int), score, None, report.patient_metrics, report, ax,
-                f"Patient-level ROC ({report.aggregate} probability)")
+    return _roc(truth.astype(int), score, None, report.patient_metrics, report, ax, title)
 
 
 def plot_pr(report, ax=None):
-    """Pooled out-of-fold precision-recall curve, with the prevalence as chance level."""
+    """Pooled out-of-fold precision-recall curve, with the prevalence as chance level; one
+    curve per class (against the rest) for three or more classes."""
     from sklearn.metrics import PrecisionRecallDisplay
 
+    if report.multiclass:
+        return _class_curves(PrecisionRecallDisplay, report.y_codes, report.y_score, report.classes,
+                             report.class_metrics, "pr_auc", report.confidence, ax,
+                             "Precision-recall, one class against the rest (out-of-fold)")
     figure, ax = _axes(ax)
     PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name="out-of-fold",
                                             plot_chance_level=True)
@@ -85,21 +121,26 @@ def plot_pr(report, ax=None):
 
 
 def plot_confusion(report, ax=None):
-    """Confusion matrix of the pooled predictions at the report's threshold."""
+    """Confusion matrix of the pooled predictions (at the report's threshold, or the most
+    probable class)."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    figure, ax = _axes(ax, (4.5, 4))
-    labels = [report.neg_label, report.pos_label]
+    figure, ax = _axes(ax, (4.5, 4) if not report.multiclass else (5, 4.5))
+    labels = list(report.classes) if report.multiclass else [report.neg_label, report.pos_label]
     ConfusionMatrixDisplay.from_predictions(report.y_true, report.y_pred, labels=labels, ax=ax,
                                             colorbar=False, cmap="Blues")
-    ax.set_title(f"Confusion matrix (threshold {report.threshold:g})")
+    ax.set_title("Confusion matrix (most probable class)" if report.multiclass
+                 else f"Confusion matrix (threshold {report.threshold:g})")
     return figure
 
 
 def plot_calibration(report, ax=None, n_bins=10):
-    """Calibration (reliability) curve of the pooled probabilities."""
+    """Calibration (reliability) curve of the pooled probabilities (two classes)."""
     from sklearn.calibration import CalibrationDisplay
 
+    if report.multiclass:
+        raise ValueError("The calibration plot is drawn for two classes; this report has "
+                         f"{len(report.classes)}. Its log loss measures the calibration of all classes.")
     figure, ax = _axes(ax)
     CalibrationDisplay.from_predictions(report.y01, report.y_score, n_bins=n_bins, ax=ax,
                                         name="out-of-fold", strategy="quantile")

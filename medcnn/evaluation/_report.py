@@ -62,11 +62,20 @@ class EvaluationReport:
         were given.
     y_true, y_score, fold : ndarray of shape (n,)
         Labels, out-of-fold positive-class probabilities and fold number (1-based)
-        of every sample.
+        of every sample; with three or more classes ``y_score`` is ``(n, n_classes)``,
+        the probability of each class.
     groups : ndarray of shape (n,) or None, default=None
         Group (patient) of every sample.
     histories : list of dict, default=[]
         Training history of each fold's model (``history_``), empty if it has none.
+    classes : ndarray or None, default=None
+        With three or more classes: the classes, in the order of the columns of
+        ``y_score`` (``pos_label``, ``neg_label`` and ``threshold`` are then None).
+    class_metrics, patient_class_metrics : list of dict or None, default=None
+        With three or more classes: each class's one-vs-rest metrics
+        (``name -> {"value", "low", "high"}``), pooled and per patient.
+    ordinal : bool, default=False
+        Whether the classes are ordered (grades).
 
     Attributes
     ----------
@@ -111,15 +120,34 @@ class EvaluationReport:
     fold: np.ndarray
     groups: np.ndarray | None = None
     histories: list = field(default_factory=list)
+    classes: np.ndarray | None = None
+    class_metrics: list | None = None
+    patient_class_metrics: list | None = None
+    ordinal: bool = False
+
+    @property
+    def multiclass(self):
+        """Whether the report is of three or more classes."""
+        return self.classes is not None
 
     @property
     def y01(self):
-        """1 for the positive class, 0 otherwise."""
+        """1 for the positive class, 0 otherwise (two classes only)."""
+        if self.multiclass:
+            raise ValueError(f"This report is of {len(self.classes)} classes, not a positive and a negative "
+                             "one; use y_true, with classes and y_score (one column per class).")
         return (self.y_true == self.pos_label).astype(int)
 
     @property
+    def y_codes(self):
+        """Index of each sample's true class in ``classes`` (three or more classes)."""
+        return np.searchsorted(self.classes, self.y_true)
+
+    @property
     def y_pred(self):
-        """Predicted labels at the report's threshold."""
+        """Predicted labels: at the report's threshold, or the most probable class."""
+        if self.multiclass:
+            return self.classes[np.argmax(self.y_score, axis=1)]
         return np.where(self.y_score >= self.threshold, self.pos_label, self.neg_label)
 
     # ---------------------------------------------------------------- tables
@@ -143,16 +171,27 @@ class EvaluationReport:
         >>> summary["n_samples"], summary["metrics"]["roc_auc"]["low"]
         (100, None)
         """
-        return _plain({
+        summary = {
             "estimator": self.estimator, "cv": self.cv, "positive_label": self.pos_label,
             "negative_label": self.neg_label, "threshold": self.threshold,
             "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
-            "n_samples": int(len(self.y_true)), "n_positive": int(self.y01.sum()),
+            "n_samples": int(len(self.y_true)),
+            "n_positive": None if self.multiclass else int(self.y01.sum()),
             "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
             "patient_aggregate": self.aggregate if self.groups is not None else None,
             "metrics": self.metrics, "patient_metrics": self.patient_metrics,
             "fold_metrics": self.fold_metrics,
-        })
+        }
+        if self.multiclass:
+            names = [str(c) for c in self.classes]
+            summary.update({
+                "classes": names, "ordinal": self.ordinal,
+                "n_per_class": dict(zip(names, np.bincount(self.y_codes, minlength=len(names)).tolist())),
+                "class_metrics": dict(zip(names, self.class_metrics)),
+                "patient_class_metrics": (None if self.patient_class_metrics is None
+                                          else dict(zip(names, self.patient_class_metrics))),
+            })
+        return _plain(summary)
 
     def to_json(self, path=None, indent=2):
         """The summary as JSON text; also written to ``path`` if given.
@@ -182,10 +221,12 @@ class EvaluationReport:
 
         Parameters
         ----------
-        level : {"pooled", "patient", "folds"}, default="pooled"
+        level : {"pooled", "patient", "folds", "classes"}, default="pooled"
             Pooled out-of-fold metrics with their intervals (rows: metrics;
             columns value, low, high, plus the mean and standard deviation over
-            folds), the patient-level metrics, or one row per fold.
+            folds), the patient-level metrics, one row per fold, or (three or more
+            classes) one row per class with each one-vs-rest metric and its
+            interval (columns ``<metric>``, ``<metric>_low``, ``<metric>_high``).
 
         Returns
         -------
@@ -205,13 +246,20 @@ class EvaluationReport:
             raise ImportError("EvaluationReport.to_frame needs pandas: pip install pandas") from None
         if level == "folds":
             return pd.DataFrame(self.fold_metrics).set_index("fold")
+        if level == "classes":
+            if not self.multiclass:
+                raise ValueError("level='classes' is for reports of three or more classes; this one has two.")
+            rows = [{f"{name}{suffix}": m[key] for name, m in named.items()
+                     for suffix, key in (("", "value"), ("_low", "low"), ("_high", "high"))}
+                    for named in self.class_metrics]
+            return pd.DataFrame(rows, index=pd.Index(self.classes, name="class"))
         if level == "patient":
             if self.patient_metrics is None:
                 raise ValueError("This report has no patient-level metrics: evaluate(..., groups=...) "
                                  "with patient IDs gives them.")
             return pd.DataFrame(self.patient_metrics).T
         if level != "pooled":
-            raise ValueError(f"level={level!r} is not valid; use 'pooled', 'patient' or 'folds'.")
+            raise ValueError(f"level={level!r} is not valid; use 'pooled', 'patient', 'folds' or 'classes'.")
         frame = pd.DataFrame(self.metrics).T
         folds = pd.DataFrame(self.fold_metrics)
         frame["fold_mean"] = [folds[name].mean() for name in frame.index]
@@ -271,7 +319,8 @@ class EvaluationReport:
         folder = check_report_folder(folder, force)
         os.makedirs(folder, exist_ok=True)
         images = {}
-        kinds = list(PLOTS[:4]) + (["history"] if any(self.histories) else []) + (
+        kinds = list(PLOTS[:3] if self.multiclass else PLOTS[:4]) + (
+            ["history"] if any(self.histories) else []) + (
             ["patient_roc"] if self.patient_metrics is not None else [])
         for kind in kinds:
             figure = self.plot(kind)
@@ -286,12 +335,14 @@ class EvaluationReport:
     def _write_predictions(self, path):
         import csv
 
+        scores = self.y_score.reshape(len(self.y_true), -1)
+        score_names = [f"p_{c}" for c in self.classes] if self.multiclass else ["score"]
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["index", "fold", "group", "y_true", "score", "y_pred"])
+            writer.writerow(["index", "fold", "group", "y_true", *score_names, "y_pred"])
             groups = self.groups if self.groups is not None else [""] * len(self.y_true)
-            for i, row in enumerate(zip(self.fold, groups, self.y_true, self.y_score, self.y_pred)):
-                writer.writerow([i, row[0], row[1], row[2], f"{row[3]:.6g}", row[4]])
+            for i, row in enumerate(zip(self.fold, groups, self.y_true, scores, self.y_pred)):
+                writer.writerow([i, row[0], row[1], row[2], *(f"{v:.6g}" for v in row[3]), row[4]])
 
 
 def check_report_folder(folder, force=False, how="force=True (--force on the command line)"):
@@ -318,8 +369,10 @@ def compare(report_a, report_b):
 
     Returns
     -------
-    DeLongResult
-        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...
+    DeLongResult or dict
+        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...; for reports of
+        three or more classes, one DeLongResult per class (that class against the
+        rest), keyed by class.
 
     Raises
     ------
@@ -348,6 +401,14 @@ def compare(report_a, report_b):
     if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
         raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
                          "estimators on the same X and y, in the same order, to compare them.")
+    if report_a.multiclass or report_b.multiclass:
+        if not (report_a.multiclass and report_b.multiclass
+                and np.array_equal(report_a.classes, report_b.classes)):
+            raise ValueError("The two reports are not of the same classes; evaluate both estimators on "
+                             "the same X and y to compare them.")
+        codes = report_a.y_codes
+        return {label: delong_test((codes == k).astype(int), report_a.y_score[:, k], report_b.y_score[:, k])
+                for k, label in enumerate(report_a.classes.tolist())}
     if report_a.pos_label != report_b.pos_label:
         raise ValueError(f"The reports use different positive classes ({report_a.pos_label!r} vs "
                          f"{report_b.pos_label!r}); evaluate both with the same pos_label.")
