@@ -65,7 +65,10 @@ def model_from_bytes(data: bytes, safe_mode: bool = True):
 
     from medcnn.plugins import get_plugin_manager
 
+    from medcnn._losses import register
+
     get_plugin_manager()  # plugins may register the custom Keras layers the model needs
+    register()  # and medcnn's own losses
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as f:

@@ -148,9 +148,9 @@ def test_predict_time_flat_rows_must_match_fit(fitted, entry):
     (["a", "b", None, None], r"y contains None.*in 2 of 4 sample\(s\) \(index 2, 3\)"),
     ([0.0, 1.0, np.nan, 1.0], r"y contains NaN \(a missing label\).*index 2"),
     (np.array([0, "a", 0, "a"], dtype=object), r"y mixes labels of types \['int', 'str'\].*one type"),
-    (np.eye(2)[[0, 1, 0, 1]], r"y has shape \(4, 2\).*one label per sample.*argmax"),
+    (np.array([[0, 2], [1, 0], [0, 1], [2, 1]]), r"y has shape \(4, 2\).*one 0/1 column per label.*argmax"),
     ([0.1, 0.2, 0.3, 0.4], r"Unknown label type"),
-], ids=["length", "one-class", "None", "str-None", "NaN", "mixed-types", "one-hot", "continuous"])
+], ids=["length", "one-class", "None", "str-None", "NaN", "mixed-types", "2-D-not-indicator", "continuous"])
 def test_bad_labels(fitted, fit, y, match):
     with pytest.raises(ValueError, match=match):
         fit(fitted.X[:4], y)

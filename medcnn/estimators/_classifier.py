@@ -13,7 +13,8 @@ from .._runtime import DISTRIBUTE_MODES
 from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
                            StrOptions)
 from ._core import BaseCNN, TaskTargets
-from ._params import LOSSES, LR_SCHEDULES, check_classifier_params, encode_targets, make_loss
+from ._params import (LOSSES, LR_SCHEDULES, check_classifier_params, encode_multilabel, encode_targets,
+                      is_multilabel, make_loss, make_multilabel_loss)
 from ._persistence import loadable
 
 __all__ = ["CNNClassifier"]
@@ -180,6 +181,12 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     model_ : keras.Model
         The trained network (images -> class probabilities).
     classes_ : ndarray of shape (n_classes,)
+        The class labels; for several labels per sample, the label indices
+        ``0 .. n_labels - 1`` (the columns of y).
+    multilabel_ : bool
+        Whether the estimator was fitted on several labels per sample (a 2-D 0/1 y):
+        then the network ends in one sigmoid per label, ``predict_proba`` gives each
+        label's probability and ``predict`` a 0/1 indicator matrix.
     history_ : dict
         Per-epoch metrics from training (``loss``, ``accuracy``, ``val_loss``...).
     n_features_in_ : int
@@ -251,6 +258,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         self.distribute = distribute
 
     _task_arrays = ("classes_",)
+    _task_fitted = ("multilabel_",)
     _parameter_constraints = {
         "architecture": [str, callable],
         "architecture_params": [dict, None],
@@ -326,26 +334,45 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
         other_correction = self.sampling is not None or (self.loss == "focal" and self.focal_alpha is not None)
         class_weight = None if other_correction and self.class_weight == "balanced" else self.class_weight
+        self._label_weights = None  # the task of this fit, for _head and _loss
+        self._fit_multilabel = is_multilabel(y)
+        if self._fit_multilabel:
+            if self.sampling is not None:
+                raise ValueError(
+                    f"sampling={self.sampling!r} draws each class equally often, but y has several labels "
+                    "per sample; use class_weight='balanced' (each label's positives and negatives "
+                    "weighted to balance) and sampling=None.")
+            labels, targets, weights, self._label_weights = encode_multilabel(
+                y, n_samples, sample_weight, class_weight, type(self).__name__)
+            return TaskTargets(targets=targets, weights=weights, n_outputs=len(labels),
+                               fitted={"classes_": labels, "multilabel_": True})
         classes, y_encoded, one_hot, weights = encode_targets(
             y, n_samples, sample_weight, class_weight, type(self).__name__)
         return TaskTargets(targets=one_hot, weights=weights, n_outputs=len(classes), stratify=y_encoded,
-                           labels=y_encoded, sampling=self.sampling, fitted={"classes_": classes})
+                           labels=y_encoded, sampling=self.sampling,
+                           fitted={"classes_": classes, "multilabel_": False})
 
     def _check_task(self, targets):
-        make_loss(self.loss, targets.n_outputs, self.focal_gamma, self.focal_alpha)  # focal_alpha fits the classes
+        self._loss(targets.n_outputs)  # e.g. focal_alpha must fit the classes
 
     def _head(self, features, n_outputs):
         import keras
 
         # float32 probabilities under a mixed-precision policy too
-        return keras.layers.Dense(n_outputs, activation="softmax", dtype="float32", name="classifier")(features)
+        activation = "sigmoid" if getattr(self, "_fit_multilabel", False) else "softmax"
+        return keras.layers.Dense(n_outputs, activation=activation, dtype="float32", name="classifier")(features)
 
     def _loss(self, n_outputs):
+        if getattr(self, "_fit_multilabel", False):
+            return make_multilabel_loss(self.loss, n_outputs, self.focal_gamma, self.focal_alpha,
+                                        self._label_weights)
         return make_loss(self.loss, n_outputs, self.focal_gamma, self.focal_alpha)
 
     def _metrics(self):
         import keras
 
+        if getattr(self, "_fit_multilabel", False):
+            return [keras.metrics.BinaryAccuracy(name="accuracy")]
         return [keras.metrics.CategoricalAccuracy(name="accuracy")]
 
     # ---------------------------------------------------------------- prediction
@@ -369,7 +396,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         -------
         ndarray of shape (n_samples, n_classes)
             Probability of each class for each sample; rows sum to 1 (NaN rows for
-            files skipped under ``on_error="skip"``).
+            files skipped under ``on_error="skip"``). For several labels per sample
+            (``multilabel_``), the probability of each label, ``(n_samples, n_labels)``.
 
         Examples
         --------
@@ -384,10 +412,13 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         return self._predict_outputs(X, tta, on_error)
 
     def _combine_views(self, total, views):
+        if getattr(self, "multilabel_", False):  # each label's own probability: the mean over the views
+            return total / views
         return total / total.sum(axis=1, keepdims=True)
 
     def predict(self, X, on_error="raise"):
-        """Predicted class labels (the most probable class).
+        """Predicted class labels (the most probable class), or for several labels per
+        sample the 0/1 indicator of each label (probability >= 0.5).
 
         Parameters
         ----------
@@ -399,11 +430,17 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted label of each sample, taken from ``classes_`` (masked where a
-            file was skipped under ``on_error="skip"``).
+            file was skipped under ``on_error="skip"``); the indicator matrix for
+            several labels per sample.
         """
         proba = self.predict_proba(X, on_error=on_error)
+        if getattr(self, "multilabel_", False):
+            indicator = (np.nan_to_num(proba, nan=0.0) >= 0.5).astype(int)
+            if on_error == "raise":
+                return indicator
+            return np.ma.MaskedArray(indicator, mask=np.isnan(proba))
         if on_error == "raise":
             return self.classes_[np.argmax(proba, axis=1)]
         skipped = np.isnan(proba).any(axis=1)

@@ -12,8 +12,9 @@ A task (classification today) is a subclass that supplies a few methods:
   any file is read);
 - ``_head(features, n_outputs)``: the output layer, float32;
 - ``_loss(n_outputs)`` and ``_metrics()``: what the network is compiled with;
-- ``_task_arrays``: the names of its fitted array attributes (``("classes_",)``),
-  written to and read from model files;
+- ``_task_arrays`` and ``_task_fitted``: the names of its fitted attributes, arrays
+  (``("classes_",)``) and plain values (``("multilabel_",)``), written to and read
+  from model files;
 - and its own ``predict`` / ``predict_proba`` / ``score`` on top of
   :meth:`BaseCNN._predict_outputs`.
 """
@@ -98,6 +99,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
     _model_name = "medcnn_model"
     #: the task's fitted array attributes (e.g. ``classes_``), saved with the model
     _task_arrays = ()
+    #: the task's other fitted attributes (plain values, e.g. ``multilabel_``), saved with the model
+    _task_fitted = ()
 
     def _check_params(self):
         """Every parameter against its constraints (subclasses add checks across parameters)."""
@@ -359,7 +362,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
-        save_estimator(self, path, FITTED_META, self._task_arrays)
+        save_estimator(self, path, FITTED_META + self._task_fitted, self._task_arrays)
 
     def _predict_outputs(self, X, tta=None, on_error="raise"):
         """The network's outputs for ``X``, over the test-time views (``_combine_views``),

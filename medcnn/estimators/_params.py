@@ -15,8 +15,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["check_classifier_params", "check_tta", "encode_targets", "make_optimizer", "make_loss", "LOSSES",
-           "require_tensorboard", "new_run_dir"]
+__all__ = ["check_classifier_params", "check_tta", "encode_targets", "is_multilabel", "encode_multilabel",
+           "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES", "require_tensorboard", "new_run_dir"]
 
 
 def _is_int(value, minimum):
@@ -49,9 +49,6 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
     y = np.asarray(y) if not hasattr(y, "shape") else y
-    if len(y.shape) == 2 and y.shape[1] > 1:
-        raise ValueError(f"y has shape {tuple(y.shape)}; {estimator_name} needs one label per sample, "
-                         "shape (n,): for one-hot labels pass y.argmax(axis=1).")
     y = column_or_1d(y, warn=True)
     if len(y) != n_samples:
         raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} labels in y.")
@@ -69,6 +66,85 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     y_encoded = encoder.transform(y).astype(np.int32)
     one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
     return encoder.classes_, y_encoded, one_hot, weights.astype(np.float32)
+
+
+def is_multilabel(y):
+    """Whether ``y`` is 2-D with several columns: one 0/1 indicator column per label."""
+    shape = getattr(y, "shape", None)
+    if shape is None:
+        shape = np.shape(np.asarray(y, dtype=object))
+    return len(shape) == 2 and shape[1] > 1
+
+
+def encode_multilabel(y, n_samples, sample_weight, class_weight, estimator_name):
+    """Check a 0/1 indicator matrix ``y`` (one column per label); return ``(classes, targets,
+    weights, label_weights)``: the label indices, float32 targets, per-sample weights and,
+    for ``class_weight="balanced"``, each label's ``(positive, negative)`` weights that
+    balance its two values (None otherwise)."""
+    y = np.asarray(y)
+    if len(y) != n_samples:
+        raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} rows in y.")
+    try:
+        indicator = np.isin(y, (0, 1)).all()
+    except TypeError:
+        indicator = False
+    if not indicator:
+        values = np.unique(y.astype(str)).tolist()[:10]
+        raise ValueError(
+            f"y has shape {tuple(y.shape)}: {estimator_name} reads a 2-D y as one 0/1 column per label "
+            f"(several labels per sample), but it holds {values}. Give 0/1 indicators, or one label per "
+            "sample, shape (n,) (for one-hot rows of a single label, y.argmax(axis=1)).")
+    y = y.astype(np.float32)
+    positives = y.sum(axis=0)
+    constant = np.flatnonzero((positives == 0) | (positives == len(y)))
+    if len(constant):
+        which = ", ".join(f"{j} (all {int(y[0, j])})" for j in constant[:10])
+        raise ValueError(
+            f"Label column(s) {which} of y have a single value; a label needs positive and negative "
+            "samples to be learned. Leave those columns out (y[:, keep]), or add samples that have "
+            "and lack the label.")
+    weights = _check_sample_weight(sample_weight, np.empty(len(y)), dtype=np.float64)
+    label_weights = None
+    if class_weight == "balanced":
+        label_weights = (len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
+    elif class_weight is not None:
+        raise ValueError(
+            f"class_weight={class_weight!r} is not valid with several labels per sample; give "
+            "'balanced' (each label's positives and negatives weighted to balance) or None.")
+    return np.arange(y.shape[1]), y, weights.astype(np.float32), label_weights
+
+
+def make_multilabel_loss(loss, n_labels, gamma=2.0, alpha=None, label_weights=None):
+    """The Keras loss for 0/1 targets of ``n_labels`` sigmoid outputs.
+
+    ``"cross_entropy"``: binary cross-entropy, weighted per label by ``label_weights``
+    (``(positive, negative)`` weights) when given. ``"focal"``: the binary focal loss
+    with ``gamma``; ``alpha`` (a float in (0, 1), or one per label) weights each
+    label's positives by alpha and its negatives by 1 - alpha, in place of
+    ``label_weights``.
+    """
+    import keras
+
+    from medcnn._losses import label_weighted_binary_crossentropy
+
+    if not isinstance(loss, str):
+        if callable(loss):
+            return loss
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} is not valid; use one of {LOSSES} or a Keras loss.")
+    gamma = 0.0 if loss == "cross_entropy" else gamma
+    if loss == "focal" and alpha is not None:
+        alphas = np.ravel(alpha).astype(float) if not isinstance(alpha, numbers.Real) else np.full(n_labels, alpha)
+        if len(alphas) != n_labels or not ((alphas > 0) & (alphas < 1)).all():
+            raise ValueError(f"focal_alpha={alpha!r} is not valid with {n_labels} labels; give a float in "
+                             "(0, 1) (the weight of every label's positives) or one such float per label.")
+        label_weights = (alphas, 1 - alphas)
+    if label_weights is None:
+        if gamma == 0:
+            return keras.losses.BinaryCrossentropy()
+        label_weights = (np.ones(n_labels), np.ones(n_labels))
+    return label_weighted_binary_crossentropy(*label_weights, gamma=gamma)
 
 
 def _check_object_labels(y):

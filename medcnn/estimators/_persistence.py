@@ -12,6 +12,7 @@ import zipfile
 
 from medcnn._archive import (FORMAT_VERSION, VERSION_KEY, decode_array, encode_array, is_json_value,
                              model_from_bytes, model_to_bytes, read_meta, write_model_file)
+from medcnn._losses import register as register_losses
 from medcnn.exceptions import InconsistentVersionWarning, ModelFileError
 
 __all__ = ["ModelStateMixin", "save_estimator", "load_model", "loadable"]
@@ -174,6 +175,7 @@ def load_model(path, safe_mode: bool = True):
             "CNNClassifier.save()."
         ) from exc
     try:
+        register_losses()  # medcnn's own losses, which a model may have been compiled with
         estimator.model_ = keras.saving.load_model(path, safe_mode=safe_mode)
     except Exception as exc:
         raise ModelFileError(f"Keras could not load the network in {path!r}: {exc}") from exc
