@@ -164,7 +164,7 @@ def test_plots_draw_one_curve_per_class_and_the_full_confusion_matrix(report):
     assert [t.get_text() for t in confusion.get_xticklabels()] == GRADES.tolist()
     with pytest.raises(ValueError, match="calibration plot is drawn for two classes"):
         report.plot("calibration")
-    with pytest.raises(ValueError, match="not a positive and a negative"):
+    with pytest.raises(ValueError, match="3 classes, not of a positive and a negative class"):
         report.y01
 
 

@@ -94,3 +94,125 @@ def test_bad_multilabel_input_names_the_problem_and_the_fix(Y, params, match):
     X = np.zeros((8, 16, 16, 1), np.float32)
     with pytest.raises(ValueError, match=match):
         CNNClassifier(architecture="lenet5", epochs=1, **params).fit(X, Y)
+
+
+# ------------------------------------------------------------------ evaluate()
+FINDINGS = ["effusion", "nodule", "cardiomegaly"]
+
+
+@pytest.fixture(scope="module")
+def findings_table():
+    import pandas as pd
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(300, n_features=8, n_classes=3, random_state=0)
+    return X, pd.DataFrame(Y, columns=FINDINGS), np.repeat(np.arange(100), 3)
+
+
+@pytest.fixture(scope="module")
+def label_report(findings_table):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from medcnn.evaluation import evaluate
+
+    X, Y, groups = findings_table
+    return evaluate(RandomForestClassifier(50, random_state=0), X, Y, groups=groups, cv=5, n_bootstraps=300,
+                    random_state=0)
+
+
+def test_evaluate_scores_each_label_and_overall_as_sklearn_does(findings_table, label_report):
+    from sklearn import metrics as skm
+
+    from medcnn.evaluation import binary_metrics
+
+    _, Y, _ = findings_table
+    Y = Y.to_numpy()
+    report, proba = label_report, label_report.y_score
+    assert report.task == "multilabel" and report.classes.tolist() == FINDINGS and proba.shape == (300, 3)
+    pred = (proba >= 0.5).astype(int)
+    expected = {"roc_auc_macro": skm.roc_auc_score(Y, proba), "roc_auc_micro": skm.roc_auc_score(Y, proba, average="micro"),
+                "pr_auc_macro": skm.average_precision_score(Y, proba), "f1_macro": skm.f1_score(Y, pred, average="macro"),
+                "subset_accuracy": skm.accuracy_score(Y, pred), "hamming_loss": skm.hamming_loss(Y, pred)}
+    for name, value in expected.items():
+        m = report.metrics[name]
+        assert m["value"] == pytest.approx(value) and m["low"] <= value <= m["high"], name
+    assert report.metrics["roc_auc_macro"]["value"] > 0.8
+    for j in range(3):
+        for name, value in binary_metrics(Y[:, j], proba[:, j]).items():
+            assert report.class_metrics[j][name]["value"] == pytest.approx(value, nan_ok=True), (j, name)
+    assert report.patient_metrics is not None and report.to_frame("classes").index.name == "label"
+
+
+def test_vectorised_label_metrics_equal_sklearn_with_sample_weights():
+    from sklearn import metrics as skm
+
+    from medcnn.evaluation._multilabel import weighted_multilabel_metrics
+
+    rng = np.random.default_rng(0)
+    Y = rng.integers(0, 2, (120, 3))
+    proba = np.clip(Y * 0.4 + rng.random((120, 3)) * 0.6, 0, 1)
+    weights = rng.integers(0, 3, (4, 120))
+    overall, per_label = weighted_multilabel_metrics(weights, Y, proba)
+    pred = (proba >= 0.5).astype(int)
+    for r, w in enumerate(weights):
+        assert overall["roc_auc_macro"][r] == pytest.approx(skm.roc_auc_score(Y, proba, sample_weight=w))
+        assert overall["roc_auc_micro"][r] == pytest.approx(skm.roc_auc_score(Y, proba, average="micro", sample_weight=w))
+        assert overall["pr_auc_macro"][r] == pytest.approx(skm.average_precision_score(Y, proba, sample_weight=w))
+        assert overall["f1_macro"][r] == pytest.approx(skm.f1_score(Y, pred, average="macro", sample_weight=w))
+        assert overall["subset_accuracy"][r] == pytest.approx(skm.accuracy_score(Y, pred, sample_weight=w))
+        assert overall["hamming_loss"][r] == pytest.approx(skm.hamming_loss(Y, pred, sample_weight=w))
+        assert per_label[1]["sensitivity"][r] == pytest.approx(skm.recall_score(Y[:, 1], pred[:, 1], sample_weight=w))
+
+
+def test_label_report_files_plots_and_compare(findings_table, label_report, tmp_path):
+    import json
+
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from medcnn.evaluation import compare, evaluate
+
+    path = label_report.save(tmp_path / "findings")
+    assert sorted(p.name for p in (tmp_path / "findings").glob("*.png")) == ["patient_roc.png", "pr.png", "roc.png"]
+    summary = json.loads((tmp_path / "findings" / "metrics.json").read_text())
+    assert summary["task"] == "multilabel" and summary["classes"] == FINDINGS
+    assert summary["n_per_class"] == dict(zip(FINDINGS, label_report.y_true.sum(axis=0).tolist()))
+    header = (tmp_path / "findings" / "predictions.csv").read_text().splitlines()[0].split(",")
+    assert header[3:6] == [f"y_{f}" for f in FINDINGS] and header[-3:] == [f"pred_{f}" for f in FINDINGS]
+    page = open(path, encoding="utf-8").read()
+    assert "Per label" in page and "Subset accuracy" in page
+    legend = [t.get_text() for t in label_report.plot("roc").axes[0].get_legend().get_texts()]
+    assert [text.split(",")[0] for text in legend] == FINDINGS
+    with pytest.raises(ValueError, match="no single confusion matrix"):
+        label_report.plot("confusion")
+    X, Y, groups = findings_table
+    other = evaluate(KNeighborsClassifier(7), X, Y, groups=groups, cv=5, n_bootstraps=0,
+                     random_state=0)
+    results = compare(label_report, other)
+    assert list(results) == FINDINGS
+    assert results["nodule"].auc_a == pytest.approx(label_report.class_metrics[1]["roc_auc"]["value"])
+
+
+def test_evaluate_refuses_a_rare_label_and_pos_label(findings_table):
+    from sklearn.dummy import DummyClassifier
+
+    from medcnn.evaluation import evaluate
+
+    X, Y, _ = findings_table
+    Y = Y.to_numpy().copy()
+    Y[:, 2] = 0
+    Y[:3, 2] = 1
+    with pytest.raises(ValueError, match=r"Label 2 has 3 positive samples and there are 5 folds.*cv <= 3"):
+        evaluate(DummyClassifier(), X, Y, n_bootstraps=0)
+    with pytest.raises(ValueError, match=r"pos_label=1 applies to two classes, but y has one column per label"):
+        evaluate(DummyClassifier(), X, Y, pos_label=1, n_bootstraps=0)
+
+
+@pytest.mark.slow
+def test_a_cnn_evaluated_on_findings_beats_chance_for_every_label():
+    from medcnn.evaluation import evaluate
+
+    X, Y = _findings(90)
+    report = evaluate(CNNClassifier(architecture="lenet5", epochs=15, random_state=0), X, Y, cv=3,
+                      n_bootstraps=100, random_state=0)
+    assert report.task == "multilabel" and len(report.histories) == 3
+    assert min(m["roc_auc"]["value"] for m in report.class_metrics) > 0.7  # a constant score: 0.5

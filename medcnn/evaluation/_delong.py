@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm, rankdata
 
-__all__ = ["DeLongResult", "delong_test", "delong_variance"]
+__all__ = ["DeLongResult", "delong_test", "delong_variance", "compare"]
 
 # A difference variance at or below this fraction of var_a + var_b is treated as 0
 # (the two scores rank the cases identically).
@@ -295,3 +295,59 @@ def delong_test(y_true, score_a, score_b, *, pos_label=None):
         z = difference / np.sqrt(var_diff)
         p_value = float(min(2.0 * norm.sf(abs(z)), 1.0))
     return DeLongResult(auc_a, auc_b, difference, var_a, var_b, covariance, float(z), p_value)
+
+
+def compare(report_a, report_b):
+    """DeLong's test of the pooled out-of-fold ROC AUCs of two reports on the same samples.
+
+    Both reports must come from the same X, y (same order) — e.g. two estimators
+    evaluated with the same ``cv`` and ``random_state`` — so the AUCs are paired.
+
+    Parameters
+    ----------
+    report_a, report_b : EvaluationReport
+        Reports of two estimators evaluated on the same samples.
+
+    Returns
+    -------
+    DeLongResult or dict
+        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...; for reports of
+        three or more classes, one DeLongResult per class (that class against the
+        rest), keyed by class, and for several labels one per label.
+
+    Raises
+    ------
+    ValueError
+        If the reports are not on the same labels or use different positive classes.
+
+    See Also
+    --------
+    delong_test : The test on any two scores of the same cases.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from medcnn.evaluation import compare, evaluate
+    >>> X, y = make_classification(100, n_features=5, random_state=0)
+    >>> a = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
+    >>> b = evaluate(GaussianNB(), X, y, cv=3, n_bootstraps=0, random_state=0)
+    >>> result = compare(a, b)
+    >>> round(result.auc_a, 4), round(result.auc_b, 4), round(result.p_value, 3)
+    (0.9388, 0.9264, 0.108)
+    """
+    if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
+        raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
+                         "estimators on the same X and y, in the same order, to compare them.")
+    if report_a.classes is not None or report_b.classes is not None:
+        if not (report_a.task == report_b.task and np.array_equal(report_a.classes, report_b.classes)):
+            raise ValueError("The two reports are not of the same classes or labels; evaluate both "
+                             "estimators on the same X and y to compare them.")
+        truth = report_a.y_indicator
+        return {label: delong_test(truth[:, k], report_a.y_score[:, k], report_b.y_score[:, k])
+                for k, label in enumerate(report_a.classes.tolist())}
+    if report_a.pos_label != report_b.pos_label:
+        raise ValueError(f"The reports use different positive classes ({report_a.pos_label!r} vs "
+                         f"{report_b.pos_label!r}); evaluate both with the same pos_label.")
+    return delong_test(report_a.y01, report_a.y_score, report_b.y_score)

@@ -65,14 +65,21 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     aggregated, and a patient's class is its most frequent one (its highest with
     ``ordinal=True``).
 
+    With several labels per sample (a 2-D 0/1 ``y``), each label is scored as a
+    binary problem of its own (the ten metrics above at ``threshold``), and overall
+    ROC AUC (macro and micro), PR AUC and F1 (macro), subset accuracy and Hamming
+    loss; the folds are stratified by the rarest label, and a patient has a label
+    when any of its samples has it.
+
     Parameters
     ----------
     estimator : classifier with predict_proba
         A CNNClassifier, a Pipeline, any scikit-learn classifier. Cloned per fold.
     X : array-like or sequence of paths
         The samples, in any form ``estimator`` accepts.
-    y : array-like of shape (n,)
-        Two or more classes.
+    y : array-like of shape (n,) or (n, n_labels)
+        Two or more classes; or a 0/1 indicator of several labels per sample (the
+        columns of a DataFrame name the labels).
     groups : array-like of shape (n,), optional
         Patient (or other) group of each sample.
     cv : int or splitter, default=5
@@ -122,6 +129,7 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     ['high', 'low', 'value']
     """
     X = X if hasattr(X, "shape") else np.asarray(X)
+    names = [str(c) for c in y.columns] if hasattr(y, "columns") else None
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X and y have different lengths: {len(X)} samples in X, {len(y)} labels in y.")
@@ -135,6 +143,15 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    if y.ndim == 2 and y.shape[1] > 1:
+        from ._evaluate_multiclass import evaluate_multilabel
+
+        if pos_label is not None:
+            raise ValueError(f"pos_label={pos_label!r} applies to two classes, but y has one column per "
+                             "label; each label is reported on its own. Leave pos_label out.")
+        return evaluate_multilabel(estimator, X, y, names or list(range(y.shape[1])), groups, cv,
+                                   threshold=threshold, aggregate=aggregate, n_bootstraps=n_bootstraps,
+                                   confidence=confidence, random_state=random_state, verbose=verbose)
     if len(np.unique(y)) > 2:
         from ._evaluate_multiclass import evaluate_multiclass
 

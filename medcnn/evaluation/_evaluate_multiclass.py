@@ -1,4 +1,5 @@
-"""Cross-validated evaluation of a classifier of three or more classes (called by :func:`evaluate`)."""
+"""Cross-validated evaluation of three or more classes, or of several labels per sample
+(called by :func:`evaluate`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ._groups import default_cv
 from ._multiclass import multiclass_intervals, multiclass_metrics, patient_level
 from ._report import EvaluationReport
 
-__all__ = ["evaluate_multiclass"]
+__all__ = ["evaluate_multiclass", "evaluate_multilabel"]
 
 
 def _check_folds(splits, codes, classes, groups):
@@ -26,6 +27,30 @@ def _check_folds(splits, codes, classes, groups):
                     f"groups that spread class {label!r} ({counts[missing[0]]} samples) over more patients.")
 
 
+def _check_groups(groups, n_splits):
+    if groups is not None and len(np.unique(groups)) < n_splits:
+        raise ValueError(f"groups has {len(np.unique(groups))} distinct groups, fewer than the "
+                         f"{n_splits} folds; use cv <= {len(np.unique(groups))}.")
+
+
+def _out_of_fold(estimator, X, y, splits, n_columns, probabilities, fold_metrics_of, what, verbose):
+    """``(proba, fold_of, fold_metrics, histories)``: each fold's clone fitted on its training
+    part, ``probabilities(model, X_test)`` of its test part, ``fold_metrics_of(test, proba)``."""
+    proba = np.full((len(y), n_columns), np.nan)
+    fold_of = np.zeros(len(y), dtype=int)
+    fold_metrics, histories = [], []
+    for fold, (train, test) in enumerate(splits, 1):
+        model = clone(estimator).fit(X[train], y[train])
+        proba[test] = probabilities(model, X[test])
+        fold_of[test] = fold
+        fold_metrics.append({"fold": fold, "n_test": len(test), **fold_metrics_of(test, proba[test])})
+        histories.append(dict(getattr(model, "history_", None) or {}))
+        if verbose:
+            print(f"fold {fold}/{len(splits)}: ROC AUC ({what}) {fold_metrics[-1]['roc_auc_macro']:.3f} "
+                  f"({len(test)} test samples)", flush=True)
+    return proba, fold_of, fold_metrics, histories
+
+
 def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bootstraps, confidence,
                         random_state, verbose):
     """:func:`evaluate` for ``y`` of three or more classes (inputs already checked)."""
@@ -40,26 +65,16 @@ def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bo
             f"Class {classes.tolist()[rare]!r} has {counts[rare]} samples and there are {n_splits} folds: every "
             f"test fold needs one of each class. Use cv <= {counts[rare]}, merge rare classes, or collect "
             "more samples of that class.")
-    if groups is not None and len(np.unique(groups)) < n_splits:
-        raise ValueError(f"groups has {len(np.unique(groups))} distinct groups, fewer than the "
-                         f"{n_splits} folds; use cv <= {len(np.unique(groups))}.")
+    _check_groups(groups, n_splits)
     splits = list(splitter.split(X, y, groups))
     _check_folds(splits, codes, classes, groups)
 
-    proba = np.full((len(y), len(classes)), np.nan)
-    fold_of = np.zeros(len(y), dtype=int)
-    fold_metrics, histories = [], []
-    for fold, (train, test) in enumerate(splits, 1):
-        model = clone(estimator).fit(X[train], y[train])
-        columns = [list(model.classes_).index(label) for label in classes]
-        proba[test] = model.predict_proba(X[test])[:, columns]
-        fold_of[test] = fold
-        fold_metrics.append({"fold": fold, "n_test": len(test),
-                             **multiclass_metrics(codes[test], proba[test], ordinal)})
-        histories.append(dict(getattr(model, "history_", None) or {}))
-        if verbose:
-            print(f"fold {fold}/{len(splits)}: ROC AUC (macro, one-vs-rest) "
-                  f"{fold_metrics[-1]['roc_auc_macro']:.3f} ({len(test)} test samples)", flush=True)
+    def probabilities(model, X_test):
+        return model.predict_proba(X_test)[:, [list(model.classes_).index(label) for label in classes]]
+
+    proba, fold_of, fold_metrics, histories = _out_of_fold(
+        estimator, X, y, splits, len(classes), probabilities,
+        lambda test, p: multiclass_metrics(codes[test], p, ordinal), "macro, one-vs-rest", verbose)
 
     metrics, per_class = multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence,
                                               random_state)
@@ -75,3 +90,71 @@ def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bo
         fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=y, y_score=proba, fold=fold_of,
         groups=groups, histories=histories, classes=classes, class_metrics=per_class,
         patient_class_metrics=patient_class_metrics, ordinal=bool(ordinal))
+
+
+def _label_probabilities(proba, n_labels):
+    """``(n, n_labels)`` from ``predict_proba`` of a multi-label estimator: an array already,
+    or scikit-learn's list of one ``(n, 2)`` array per label (forests, k-NN)."""
+    if isinstance(proba, list):
+        return np.column_stack([p[:, 1] for p in proba])
+    proba = np.asarray(proba)
+    if proba.ndim != 2 or proba.shape[1] != n_labels:
+        raise ValueError(f"predict_proba returned shape {proba.shape}; several labels per sample need one "
+                         f"probability per label, ({len(proba)}, {n_labels}).")
+    return proba
+
+
+def evaluate_multilabel(estimator, X, Y, names, groups, cv, *, threshold, aggregate, n_bootstraps, confidence,
+                        random_state, verbose):
+    """:func:`evaluate` for a 0/1 indicator ``Y`` of several labels per sample (inputs checked)."""
+    from ._groups import aggregate_by_group
+    from ._multilabel import multilabel_intervals, multilabel_metrics
+
+    Y = np.asarray(Y)
+    if not np.isin(Y, (0, 1)).all():
+        raise ValueError(f"y has shape {Y.shape}: a 2-D y is read as one 0/1 column per label, but it holds "
+                         f"{np.unique(Y.astype(str)).tolist()[:10]}. Give 0/1 indicators, or one label per sample.")
+    Y = Y.astype(int)
+    positives = Y.sum(axis=0)
+    scarce = np.minimum(positives, len(Y) - positives)
+    splitter = default_cv(cv, groups, random_state)
+    strata = Y[:, int(np.argmin(scarce))]  # stratified by the rarest label
+    n_splits = splitter.get_n_splits(X, strata, groups)
+    rare = int(np.argmin(scarce))
+    if scarce[rare] < n_splits:
+        value = "positive" if positives[rare] <= len(Y) - positives[rare] else "negative"
+        raise ValueError(
+            f"Label {names[rare]!r} has {scarce[rare]} {value} samples and there are {n_splits} folds: "
+            f"every test fold needs both values of every label. Use cv <= {max(scarce[rare], 2)}, leave the "
+            "label out, or collect more samples.")
+    _check_groups(groups, n_splits)
+    splits = list(splitter.split(X, strata, groups))
+    for fold, (train, test) in enumerate(splits, 1):
+        for part, index in (("test", test), ("training", train)):
+            counts = Y[index].sum(axis=0)
+            single = np.flatnonzero((counts == 0) | (counts == len(index)))
+            if len(single):
+                raise ValueError(
+                    f"Fold {fold} of {len(splits)} has label {names[single[0]]!r} "
+                    f"{'absent from' if counts[single[0]] == 0 else 'on'} every sample of its {part} part "
+                    f"({len(index)} samples); every fold needs both values of every label. Use fewer folds.")
+
+    proba, fold_of, fold_metrics, histories = _out_of_fold(
+        estimator, X, Y, splits, Y.shape[1],
+        lambda model, X_test: _label_probabilities(model.predict_proba(X_test), Y.shape[1]),
+        lambda test, p: multilabel_metrics(Y[test], p, threshold), "macro over labels", verbose)
+
+    metrics, per_label = multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state)
+    patient_metrics = patient_label_metrics = None
+    if groups is not None:
+        _, rows = aggregate_by_group(proba, groups, how=aggregate)
+        _, truth = aggregate_by_group(Y, groups, how="max")
+        if ((truth.min(axis=0) == 0) & (truth.max(axis=0) == 1)).all():
+            patient_metrics, patient_label_metrics = multilabel_intervals(
+                truth, rows, None, threshold, n_bootstraps, confidence, random_state)
+    return EvaluationReport(
+        estimator=repr(estimator), cv=repr(splitter), pos_label=None, neg_label=None, threshold=float(threshold),
+        confidence=float(confidence), n_bootstraps=int(n_bootstraps), aggregate=aggregate, metrics=metrics,
+        fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=Y, y_score=proba, fold=fold_of,
+        groups=groups, histories=histories, classes=np.asarray(names), class_metrics=per_label,
+        patient_class_metrics=patient_label_metrics, multilabel=True)

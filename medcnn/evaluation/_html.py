@@ -10,6 +10,7 @@ import numpy as np
 
 from ._metrics import METRICS
 from ._multiclass import CLASS_METRICS, MULTICLASS_METRICS
+from ._multilabel import MULTILABEL_METRICS
 
 __all__ = ["render_html"]
 
@@ -31,6 +32,14 @@ MULTICLASS_CAPTIONS = {
     "pr": "Precision-recall curve of each class against the rest.",
     "confusion": "Confusion matrix of the pooled out-of-fold predictions (the most probable class).",
     "patient_roc": "ROC curve of each class against the rest, one aggregated probability per patient.",
+}
+
+#: Captions that differ for several labels per sample.
+MULTILABEL_CAPTIONS = {
+    "roc": "ROC curve of each label from the pooled out-of-fold probabilities; the legend gives each "
+           "label's ROC AUC with its bootstrap confidence interval.",
+    "pr": "Precision-recall curve of each label.",
+    "patient_roc": "ROC curve of each label, one aggregated probability per patient.",
 }
 
 STYLE = """
@@ -63,8 +72,14 @@ def _number(value, digits=3):
 
 
 def _descriptions(report):
+    if report.multilabel:
+        return MULTILABEL_METRICS
     if report.multiclass:
         return MULTICLASS_METRICS
+    return _binary_descriptions()
+
+
+def _binary_descriptions():
     return {name: description for name, (_, description) in METRICS.items()}
 
 
@@ -85,7 +100,7 @@ def _metric_rows(metrics, confidence, descriptions):
 
 def _fold_table(report):
     names = list(_descriptions(report))
-    counts = [] if report.multiclass else [("Positives", "n_positive")]
+    counts = [] if report.classes is not None else [("Positives", "n_positive")]
     head = "<tr><th>Fold</th><th>Test samples</th>" + "".join(f"<th>{c}</th>" for c, _ in counts) + "".join(
         f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     rows = "".join(
@@ -95,14 +110,16 @@ def _fold_table(report):
 
 
 def _class_table(report, class_metrics):
-    """One row per class: each one-vs-rest metric with its interval."""
-    head = "<tr><th>Class</th><th>Samples</th>" + "".join(
-        f"<th>{html.escape(d)}</th>" for d in CLASS_METRICS.values()) + "</tr>"
-    counts = np.bincount(report.y_codes, minlength=len(report.classes))
+    """One row per class (each one-vs-rest metric) or per label (its binary metrics), with intervals."""
+    described = _binary_descriptions() if report.multilabel else CLASS_METRICS
+    head = (f"<tr><th>{'Label' if report.multilabel else 'Class'}</th>"
+            f"<th>{'Positives' if report.multilabel else 'Samples'}</th>"
+            + "".join(f"<th>{html.escape(d)}</th>" for d in described.values()) + "</tr>")
+    counts = report.y_indicator.sum(axis=0)
     rows = "".join(
         f"<tr><td>{html.escape(str(label))}</td><td>{counts[k]}</td>" + "".join(
             f"<td>{_number(named[n]['value'])}<br><span class='small'>{_interval(named[n])}</span></td>"
-            for n in CLASS_METRICS) + "</tr>"
+            for n in described) + "</tr>"
         for k, (label, named) in enumerate(zip(report.classes, class_metrics)))
     return f"<table>{head}{rows}</table>"
 
@@ -110,15 +127,21 @@ def _class_table(report, class_metrics):
 def _headline(report, summary, units):
     """(title, the line under the heading, the key result) of the page."""
     m = report.metrics
-    if report.multiclass:
-        classes = ", ".join(f"<b>{html.escape(name)}</b> ({count})" for name, count in summary["n_per_class"].items())
-        key = (f"ROC AUC (one-vs-rest, macro) <b>{_number(m['roc_auc_macro']['value'])}</b> "
-               f"({report.confidence:.0%} CI {_number(m['roc_auc_macro']['low'])}&ndash;"
-               f"{_number(m['roc_auc_macro']['high'])}); balanced accuracy "
-               f"<b>{_number(m['balanced_accuracy']['value'])}</b>, Cohen's kappa"
-               f"{' (quadratic weights)' if report.ordinal else ''} <b>{_number(m['kappa']['value'])}</b>.")
+    if report.classes is not None:
+        counts = ", ".join(f"<b>{html.escape(name)}</b> ({count})" for name, count in summary["n_per_class"].items())
+        auc = m["roc_auc_macro"]
+        key = (f"ROC AUC ({'macro over labels' if report.multilabel else 'one-vs-rest, macro'}) "
+               f"<b>{_number(auc['value'])}</b> ({report.confidence:.0%} CI {_number(auc['low'])}&ndash;"
+               f"{_number(auc['high'])}); ")
+        if report.multilabel:
+            key += (f"at threshold {report.threshold:g}: subset accuracy <b>{_number(m['subset_accuracy']['value'])}"
+                    f"</b>, Hamming loss <b>{_number(m['hamming_loss']['value'])}</b>.")
+            title = " + ".join(html.escape(str(c)) for c in report.classes)
+            return title, f"{len(report.classes)} labels (samples with each): {counts}", key
+        key += (f"balanced accuracy <b>{_number(m['balanced_accuracy']['value'])}</b>, Cohen's kappa"
+                f"{' (quadratic weights)' if report.ordinal else ''} <b>{_number(m['kappa']['value'])}</b>.")
         title = " / ".join(html.escape(str(c)) for c in report.classes)
-        return title, f"{len(report.classes)} classes{' (ordered)' if report.ordinal else ''}: {classes}", key
+        return title, f"{len(report.classes)} classes{' (ordered)' if report.ordinal else ''}: {counts}", key
     key = (f"ROC AUC <b>{_number(m['roc_auc']['value'])}</b> "
            f"({report.confidence:.0%} CI {_number(m['roc_auc']['low'])}&ndash;{_number(m['roc_auc']['high'])}); "
            f"at threshold {report.threshold:g}: sensitivity <b>{_number(m['sensitivity']['value'])}</b>, "
@@ -133,15 +156,18 @@ def _patient_section(report):
     if report.groups is None:
         return ""
     if report.patient_metrics is None:
-        why = ("no patient-level class covers every class" if report.multiclass else
-               "every patient has samples of the positive class")
+        why = {"multiclass": "the patients' classes do not cover every class",
+               "multilabel": "a label is on every patient or on none",
+               "binary": "every patient has samples of the positive class"}[report.task]
         return f"<h2>Per patient</h2><p>No patient-level table: {why}, so patient-level metrics are undefined.</p>"
-    truth = ("its highest class" if report.ordinal else "its most frequent class") if report.multiclass else \
-        "whether the patient has any positive sample"
+    truth = {"multiclass": "its highest class" if report.ordinal else "its most frequent class",
+             "multilabel": "whether any of its samples has the label",
+             "binary": "whether the patient has any positive sample"}[report.task]
+    per = {"multiclass": ", per class", "multilabel": ", per label", "binary": ""}[report.task]
     text = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
-            f"of its samples' out-of-fold probabilities{', per class' if report.multiclass else ''}), "
+            f"of its samples' out-of-fold probabilities{per}), "
             f"scored against {truth}.</p>{_metric_rows(report.patient_metrics, report.confidence, _descriptions(report))}")
-    if report.multiclass:
+    if report.classes is not None:
         text += _class_table(report, report.patient_class_metrics).replace("<th>Samples</th>", "<th>Samples (all)</th>")
     return text
 
@@ -152,14 +178,16 @@ def render_html(report, images):
     grouped = report.groups is not None
     units = f"{summary['n_samples']} samples" + (f" from {summary['n_groups']} patients" if grouped else "")
     title, line, key = _headline(report, summary, units)
-    captions = {**CAPTIONS, **(MULTICLASS_CAPTIONS if report.multiclass else {})}
+    captions = {**CAPTIONS, **{"multiclass": MULTICLASS_CAPTIONS, "multilabel": MULTILABEL_CAPTIONS}.get(
+        report.task, {})}
     figures = "".join(
         f'<figure><img alt="{html.escape(kind)} plot" src="data:image/png;base64,'
         f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(captions.get(kind, kind))}'
         "</figcaption></figure>" for kind, png in images.items())
     patient = _patient_section(report)
-    per_class = ("<h2>Per class (one class against the rest)</h2>" + _class_table(report, report.class_metrics)
-                 if report.multiclass else "")
+    heading = "Per label" if report.multilabel else "Per class (one class against the rest)"
+    per_class = (f"<h2>{heading}</h2>" + _class_table(report, report.class_metrics)
+                 if report.classes is not None else "")
     method = (f"{report.confidence:.0%} confidence intervals: percentile bootstrap with "
               f"{report.n_bootstraps} resamples of "
               + ("whole patients" if grouped else "samples")

@@ -18,7 +18,7 @@ from sklearn import metrics as skm
 from ._metrics import weighted_binary_metrics, weighted_roc_auc, score_runs
 
 __all__ = ["MULTICLASS_METRICS", "CLASS_METRICS", "multiclass_metrics", "class_metrics",
-           "weighted_multiclass_metrics", "multiclass_intervals", "patient_level"]
+           "weighted_multiclass_metrics", "multiclass_intervals", "bootstrap_intervals", "patient_level"]
 
 #: Name -> description, in report order.
 MULTICLASS_METRICS = {
@@ -203,24 +203,25 @@ def patient_level(codes, proba, groups, how="mean", ordinal=False):
     return patients, truth, rows
 
 
-def multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence, random_state):
-    """``(metrics, per_class)``: name -> ``{"value", "low", "high"}`` overall and for each class;
-    percentile bootstrap intervals (whole groups resampled when given), NaN without
-    bootstraps or where a metric is undefined on most resamples."""
+def bootstrap_intervals(values, per_column_values, weighted, n, groups, n_bootstraps, confidence,
+                        random_state):
+    """``(metrics, per_column)``: name -> ``{"value", "low", "high"}``, overall and per class
+    (or label), from the point ``values`` and ``weighted(weights)``, which gives the
+    same metrics for a ``(r, n)`` array of case weights; percentile bootstrap intervals
+    (whole groups resampled when given), NaN without bootstraps or where a metric is
+    undefined on most resamples."""
     from ._bootstrap import _percentiles, _Resampler
 
-    values = multiclass_metrics(codes, proba, ordinal)
-    per_class_values = class_metrics(codes, proba)
     if not n_bootstraps:
         def plain(named):
             return {name: {"value": v, "low": np.nan, "high": np.nan} for name, v in named.items()}
-        return plain(values), [plain(named) for named in per_class_values]
-    resampler = _Resampler(len(codes), groups, n_bootstraps, random_state)
-    overall_draws, class_draws = [], []
+        return plain(values), [plain(named) for named in per_column_values]
+    resampler = _Resampler(n, groups, n_bootstraps, random_state)
+    overall_draws, column_draws = [], []
     for chunk in resampler.chunks():
-        overall, per_class = weighted_multiclass_metrics(resampler.multiplicities(chunk), codes, proba, ordinal)
+        overall, per_column = weighted(resampler.multiplicities(chunk))
         overall_draws.append(overall)
-        class_draws.append(per_class)
+        column_draws.append(per_column)
 
     def interval(value, samples):
         samples = samples[np.isfinite(samples)]
@@ -231,6 +232,13 @@ def multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence
 
     metrics = {name: interval(value, np.concatenate([d[name] for d in overall_draws]))
                for name, value in values.items()}
-    per_class = [{name: interval(value, np.concatenate([d[k][name] for d in class_draws]))
-                  for name, value in named.items()} for k, named in enumerate(per_class_values)]
-    return metrics, per_class
+    per_column = [{name: interval(value, np.concatenate([d[k][name] for d in column_draws]))
+                   for name, value in named.items()} for k, named in enumerate(per_column_values)]
+    return metrics, per_column
+
+
+def multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence, random_state):
+    """``(metrics, per_class)`` of :func:`bootstrap_intervals` for classes ``codes``."""
+    return bootstrap_intervals(multiclass_metrics(codes, proba, ordinal), class_metrics(codes, proba),
+                               lambda w: weighted_multiclass_metrics(w, codes, proba, ordinal),
+                               len(codes), groups, n_bootstraps, confidence, random_state)

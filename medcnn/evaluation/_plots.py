@@ -54,16 +54,16 @@ def _roc(y01, score, groups, metrics, report, ax, title):
     return figure
 
 
-def _class_curves(display, codes, proba, classes, class_metrics, metric, confidence, ax, title,
-                  **kwargs):
-    """One one-vs-rest curve per class, its metric and interval in the legend."""
+def _class_curves(display, truth, proba, report, class_metrics, metric, ax, title):
+    """One curve per class (against the rest) or per label, its metric and interval in the legend;
+    ``truth`` is the 0/1 matrix of the columns of ``proba``."""
     figure, ax = _axes(ax, (5.5, 4.5))
-    for k, label in enumerate(classes):
+    for k, label in enumerate(report.classes):
         m = class_metrics[k][metric]
-        interval = (f", {confidence:.0%} CI [{m['low']:.3f}, {m['high']:.3f}]" if np.isfinite(m["low"])
+        interval = (f", {report.confidence:.0%} CI [{m['low']:.3f}, {m['high']:.3f}]" if np.isfinite(m["low"])
                     else "")
-        display.from_predictions((codes == k).astype(int), proba[:, k], ax=ax,
-                                 name=f"{label} vs rest{interval}", **kwargs)
+        display.from_predictions(truth[:, k], proba[:, k], ax=ax,
+                                 name=f"{label}{'' if report.multilabel else ' vs rest'}{interval}")
     ax.set_title(title)
     ax.legend(fontsize=7)
     return figure
@@ -72,11 +72,11 @@ def _class_curves(display, codes, proba, classes, class_metrics, metric, confide
 def plot_roc(report, ax=None):
     """Pooled out-of-fold ROC curve with its bootstrap band (patients resampled when grouped);
     one curve per class (against the rest) for three or more classes."""
-    if report.multiclass:
+    if report.classes is not None:
         from sklearn.metrics import RocCurveDisplay
 
-        return _class_curves(RocCurveDisplay, report.y_codes, report.y_score, report.classes,
-                             report.class_metrics, "roc_auc", report.confidence, ax,
+        return _class_curves(RocCurveDisplay, report.y_indicator, report.y_score, report, report.class_metrics,
+                             "roc_auc", ax, "ROC curve of each label (out-of-fold)" if report.multilabel else
                              "ROC curves, one class against the rest (out-of-fold)")
     return _roc(report.y01, report.y_score, report.groups, report.metrics, report, ax,
                 "ROC curve (out-of-fold)")
@@ -89,15 +89,20 @@ def plot_patient_roc(report, ax=None):
     if report.patient_metrics is None:
         raise ValueError("This report has no patient-level results; evaluate with groups=patient IDs.")
     title = f"Patient-level ROC ({report.aggregate} probability)"
-    if report.multiclass:
+    if report.classes is not None:
         from sklearn.metrics import RocCurveDisplay
 
         from ._multiclass import patient_level
 
-        _, truth, rows = patient_level(report.y_codes, report.y_score, report.groups, report.aggregate,
-                                       report.ordinal)
-        return _class_curves(RocCurveDisplay, truth, rows, report.classes, report.patient_class_metrics,
-                             "roc_auc", report.confidence, ax, title)
+        if report.multilabel:
+            _, rows = aggregate_by_group(report.y_score, report.groups, how=report.aggregate)
+            _, truth = aggregate_by_group(report.y_indicator, report.groups, how="max")
+        else:
+            _, codes, rows = patient_level(report.y_codes, report.y_score, report.groups, report.aggregate,
+                                           report.ordinal)
+            truth = np.eye(len(report.classes), dtype=int)[codes]
+        return _class_curves(RocCurveDisplay, truth, rows, report, report.patient_class_metrics, "roc_auc",
+                             ax, title)
     _, score = aggregate_by_group(report.y_score, report.groups, how=report.aggregate)
     _, truth = aggregate_by_group(report.y01, report.groups, how="max")
     return _roc(truth.astype(int), score, None, report.patient_metrics, report, ax, title)
@@ -108,10 +113,10 @@ def plot_pr(report, ax=None):
     curve per class (against the rest) for three or more classes."""
     from sklearn.metrics import PrecisionRecallDisplay
 
-    if report.multiclass:
-        return _class_curves(PrecisionRecallDisplay, report.y_codes, report.y_score, report.classes,
-                             report.class_metrics, "pr_auc", report.confidence, ax,
-                             "Precision-recall, one class against the rest (out-of-fold)")
+    if report.classes is not None:
+        return _class_curves(PrecisionRecallDisplay, report.y_indicator, report.y_score, report,
+                             report.class_metrics, "pr_auc", ax, "Precision-recall of each label (out-of-fold)"
+                             if report.multilabel else "Precision-recall, one class against the rest (out-of-fold)")
     figure, ax = _axes(ax)
     PrecisionRecallDisplay.from_predictions(report.y01, report.y_score, ax=ax, name="out-of-fold",
                                             plot_chance_level=True)
@@ -125,6 +130,9 @@ def plot_confusion(report, ax=None):
     probable class)."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    if report.multilabel:
+        raise ValueError("A report of several labels has no single confusion matrix; each label's "
+                         "sensitivity, specificity, PPV and NPV are in report.to_frame('classes').")
     figure, ax = _axes(ax, (4.5, 4) if not report.multiclass else (5, 4.5))
     labels = list(report.classes) if report.multiclass else [report.neg_label, report.pos_label]
     ConfusionMatrixDisplay.from_predictions(report.y_true, report.y_pred, labels=labels, ax=ax,
@@ -138,9 +146,9 @@ def plot_calibration(report, ax=None, n_bins=10):
     """Calibration (reliability) curve of the pooled probabilities (two classes)."""
     from sklearn.calibration import CalibrationDisplay
 
-    if report.multiclass:
-        raise ValueError("The calibration plot is drawn for two classes; this report has "
-                         f"{len(report.classes)}. Its log loss measures the calibration of all classes.")
+    if report.classes is not None:
+        raise ValueError(f"The calibration plot is drawn for two classes; this report has {len(report.classes)} "
+                         f"{'labels' if report.multilabel else 'classes'}.")
     figure, ax = _axes(ax)
     CalibrationDisplay.from_predictions(report.y01, report.y_score, n_bins=n_bins, ax=ax,
                                         name="out-of-fold", strategy="quantile")

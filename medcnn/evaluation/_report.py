@@ -10,7 +10,7 @@ import numpy as np
 
 from ._metrics import METRICS
 
-__all__ = ["EvaluationReport", "compare", "check_report_folder"]
+__all__ = ["EvaluationReport", "check_report_folder"]
 
 PLOTS = ("roc", "pr", "confusion", "calibration", "history")
 
@@ -76,6 +76,10 @@ class EvaluationReport:
         (``name -> {"value", "low", "high"}``), pooled and per patient.
     ordinal : bool, default=False
         Whether the classes are ordered (grades).
+    multilabel : bool, default=False
+        Whether ``y_true`` is a 0/1 indicator of several labels per sample: then
+        ``classes`` names the labels, ``class_metrics`` holds each label's binary
+        metrics, and ``y_true`` and ``y_score`` are ``(n, n_labels)``.
 
     Attributes
     ----------
@@ -124,19 +128,33 @@ class EvaluationReport:
     class_metrics: list | None = None
     patient_class_metrics: list | None = None
     ordinal: bool = False
+    multilabel: bool = False
 
     @property
     def multiclass(self):
-        """Whether the report is of three or more classes."""
-        return self.classes is not None
+        """Whether the report is of three or more classes (one per sample)."""
+        return self.classes is not None and not self.multilabel
+
+    @property
+    def task(self):
+        """``"binary"``, ``"multiclass"`` or ``"multilabel"``."""
+        return "multilabel" if self.multilabel else "multiclass" if self.multiclass else "binary"
 
     @property
     def y01(self):
         """1 for the positive class, 0 otherwise (two classes only)."""
-        if self.multiclass:
-            raise ValueError(f"This report is of {len(self.classes)} classes, not a positive and a negative "
-                             "one; use y_true, with classes and y_score (one column per class).")
+        if self.classes is not None:
+            raise ValueError(f"This report is of {len(self.classes)} {'labels' if self.multilabel else 'classes'}, "
+                             "not of a positive and a negative class; use y_true, with classes and y_score "
+                             "(one column per class or label).")
         return (self.y_true == self.pos_label).astype(int)
+
+    @property
+    def y_indicator(self):
+        """0/1 matrix ``(n, len(classes))``: each sample's class (one-hot) or labels."""
+        if self.multilabel:
+            return np.asarray(self.y_true).astype(int)
+        return np.eye(len(self.classes), dtype=int)[self.y_codes]
 
     @property
     def y_codes(self):
@@ -146,6 +164,8 @@ class EvaluationReport:
     @property
     def y_pred(self):
         """Predicted labels: at the report's threshold, or the most probable class."""
+        if self.multilabel:
+            return (self.y_score >= self.threshold).astype(int)
         if self.multiclass:
             return self.classes[np.argmax(self.y_score, axis=1)]
         return np.where(self.y_score >= self.threshold, self.pos_label, self.neg_label)
@@ -175,18 +195,18 @@ class EvaluationReport:
             "estimator": self.estimator, "cv": self.cv, "positive_label": self.pos_label,
             "negative_label": self.neg_label, "threshold": self.threshold,
             "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
-            "n_samples": int(len(self.y_true)),
-            "n_positive": None if self.multiclass else int(self.y01.sum()),
+            "task": self.task, "n_samples": int(len(self.y_true)),
+            "n_positive": None if self.classes is not None else int(self.y01.sum()),
             "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
             "patient_aggregate": self.aggregate if self.groups is not None else None,
             "metrics": self.metrics, "patient_metrics": self.patient_metrics,
             "fold_metrics": self.fold_metrics,
         }
-        if self.multiclass:
+        if self.classes is not None:
             names = [str(c) for c in self.classes]
             summary.update({
                 "classes": names, "ordinal": self.ordinal,
-                "n_per_class": dict(zip(names, np.bincount(self.y_codes, minlength=len(names)).tolist())),
+                "n_per_class": dict(zip(names, self.y_indicator.sum(axis=0).tolist())),
                 "class_metrics": dict(zip(names, self.class_metrics)),
                 "patient_class_metrics": (None if self.patient_class_metrics is None
                                           else dict(zip(names, self.patient_class_metrics))),
@@ -247,12 +267,13 @@ class EvaluationReport:
         if level == "folds":
             return pd.DataFrame(self.fold_metrics).set_index("fold")
         if level == "classes":
-            if not self.multiclass:
-                raise ValueError("level='classes' is for reports of three or more classes; this one has two.")
+            if self.classes is None:
+                raise ValueError("level='classes' is for reports of three or more classes or of several "
+                                 "labels; this one has two classes.")
             rows = [{f"{name}{suffix}": m[key] for name, m in named.items()
                      for suffix, key in (("", "value"), ("_low", "low"), ("_high", "high"))}
                     for named in self.class_metrics]
-            return pd.DataFrame(rows, index=pd.Index(self.classes, name="class"))
+            return pd.DataFrame(rows, index=pd.Index(self.classes, name="label" if self.multilabel else "class"))
         if level == "patient":
             if self.patient_metrics is None:
                 raise ValueError("This report has no patient-level metrics: evaluate(..., groups=...) "
@@ -319,7 +340,7 @@ class EvaluationReport:
         folder = check_report_folder(folder, force)
         os.makedirs(folder, exist_ok=True)
         images = {}
-        kinds = list(PLOTS[:3] if self.multiclass else PLOTS[:4]) + (
+        kinds = list({"binary": PLOTS[:4], "multiclass": PLOTS[:3], "multilabel": PLOTS[:2]}[self.task]) + (
             ["history"] if any(self.histories) else []) + (
             ["patient_roc"] if self.patient_metrics is not None else [])
         for kind in kinds:
@@ -336,13 +357,16 @@ class EvaluationReport:
         import csv
 
         scores = self.y_score.reshape(len(self.y_true), -1)
-        score_names = [f"p_{c}" for c in self.classes] if self.multiclass else ["score"]
+        score_names = [f"p_{c}" for c in self.classes] if self.classes is not None else ["score"]
+        truth, pred = self.y_true.reshape(len(self.y_true), -1), self.y_pred.reshape(len(self.y_true), -1)
+        truth_names, pred_names = ((["y_true"], ["y_pred"]) if not self.multilabel else
+                                   ([f"y_{c}" for c in self.classes], [f"pred_{c}" for c in self.classes]))
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["index", "fold", "group", "y_true", *score_names, "y_pred"])
+            writer.writerow(["index", "fold", "group", *truth_names, *score_names, *pred_names])
             groups = self.groups if self.groups is not None else [""] * len(self.y_true)
-            for i, row in enumerate(zip(self.fold, groups, self.y_true, scores, self.y_pred)):
-                writer.writerow([i, row[0], row[1], row[2], *(f"{v:.6g}" for v in row[3]), row[4]])
+            for i, row in enumerate(zip(self.fold, groups, truth, scores, pred)):
+                writer.writerow([i, row[0], row[1], *row[2], *(f"{v:.6g}" for v in row[3]), *row[4]])
 
 
 def check_report_folder(folder, force=False, how="force=True (--force on the command line)"):
@@ -354,65 +378,6 @@ def check_report_folder(folder, force=False, how="force=True (--force on the com
             f"Report folder {folder!r} exists; choose a new folder, or pass {how} to overwrite "
             "its report files.")
     return folder
-
-
-def compare(report_a, report_b):
-    """DeLong's test of the pooled out-of-fold ROC AUCs of two reports on the same samples.
-
-    Both reports must come from the same X, y (same order) — e.g. two estimators
-    evaluated with the same ``cv`` and ``random_state`` — so the AUCs are paired.
-
-    Parameters
-    ----------
-    report_a, report_b : EvaluationReport
-        Reports of two estimators evaluated on the same samples.
-
-    Returns
-    -------
-    DeLongResult or dict
-        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...; for reports of
-        three or more classes, one DeLongResult per class (that class against the
-        rest), keyed by class.
-
-    Raises
-    ------
-    ValueError
-        If the reports are not on the same labels or use different positive classes.
-
-    See Also
-    --------
-    delong_test : The test on any two scores of the same cases.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.naive_bayes import GaussianNB
-    >>> from medcnn.evaluation import compare, evaluate
-    >>> X, y = make_classification(100, n_features=5, random_state=0)
-    >>> a = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
-    >>> b = evaluate(GaussianNB(), X, y, cv=3, n_bootstraps=0, random_state=0)
-    >>> result = compare(a, b)
-    >>> round(result.auc_a, 4), round(result.auc_b, 4), round(result.p_value, 3)
-    (0.9388, 0.9264, 0.108)
-    """
-    from ._delong import delong_test
-
-    if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
-        raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
-                         "estimators on the same X and y, in the same order, to compare them.")
-    if report_a.multiclass or report_b.multiclass:
-        if not (report_a.multiclass and report_b.multiclass
-                and np.array_equal(report_a.classes, report_b.classes)):
-            raise ValueError("The two reports are not of the same classes; evaluate both estimators on "
-                             "the same X and y to compare them.")
-        codes = report_a.y_codes
-        return {label: delong_test((codes == k).astype(int), report_a.y_score[:, k], report_b.y_score[:, k])
-                for k, label in enumerate(report_a.classes.tolist())}
-    if report_a.pos_label != report_b.pos_label:
-        raise ValueError(f"The reports use different positive classes ({report_a.pos_label!r} vs "
-                         f"{report_b.pos_label!r}); evaluate both with the same pos_label.")
-    return delong_test(report_a.y01, report_a.y_score, report_b.y_score)
 
 
 METRIC_NAMES = {name: description for name, (_, description) in METRICS.items()}
