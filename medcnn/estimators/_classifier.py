@@ -7,14 +7,11 @@ import numbers
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from .._input import RESIZE_MODES, SAMPLING_MODES
-from .._networks import TRANSFER_MODES
-from .._runtime import DISTRIBUTE_MODES
-from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
-                           StrOptions)
+from .._input import SAMPLING_MODES
+from .._validation import Real, StrOptions
 from ._core import BaseCNN, TaskTargets
-from ._params import (LOSSES, LR_SCHEDULES, check_classifier_params, encode_multilabel, encode_targets,
-                      is_multilabel, make_loss, make_multilabel_loss)
+from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together, encode_multilabel,
+                      encode_targets, is_multilabel, make_loss, make_multilabel_loss)
 from ._persistence import loadable
 
 __all__ = ["CNNClassifier"]
@@ -260,72 +257,26 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     _task_arrays = ("classes_",)
     _task_fitted = ("multilabel_",)
     _parameter_constraints = {
-        "architecture": [str, callable],
-        "architecture_params": [dict, None],
-        "image_size": [PositiveInt(), Size(), None],
-        "image_shape": [ImageShape(), None],
-        "resize_mode": [StrOptions(set(RESIZE_MODES))],
-        "epochs": [PositiveInt(), StrOptions({"auto"})],
-        "batch_size": [PositiveInt()],
-        "learning_rate": [Real(0, None, closed="neither")],
-        "optimizer": [KerasOptimizer()],
-        "lr_schedule": [StrOptions({s for s in LR_SCHEDULES if s}), None],
-        "validation_fraction": [Real(0, 1, closed="left")],
-        "early_stopping": [PositiveInt(), Options(bool, {False}), None],
+        **SHARED_CONSTRAINTS,
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "sampling": [StrOptions({s for s in SAMPLING_MODES if s}), None],
         "loss": [StrOptions(set(LOSSES)), callable],
         "focal_gamma": [Real(0, None, closed="left")],
         "focal_alpha": [numbers.Real, "array-like", None],  # its range and length: make_loss, with the classes
-        "augment": [str, list, tuple, callable, None],
-        "tta": [PositiveInt(), None],
-        "tta_augment": [str, list, tuple, callable, None],
-        "transfer": [StrOptions({t for t in TRANSFER_MODES if t}), None],
-        "trainable_layers": [Int(0, None, closed="left"), None],
-        "finetune_epochs": [PositiveInt(), None],
-        "cache": [StrOptions({"auto", "memory"}), PATH, None],
-        "reader_params": [NestedDicts(), None],
-        "random_state": ["random_state"],
-        "verbose": [Int(0, 2), "boolean"],
-        "callbacks": [list, tuple, None],
-        "log_dir": [PATH, None],
-        "checkpoint_dir": [PATH, None],
-        "distribute": [StrOptions({d for d in DISTRIBUTE_MODES if d}), None],
     }
     _parameter_hints = {
-        "architecture": "give a registered architecture name (see medcnn plugins) or a callable "
-                        "(input_shape, **params) -> keras.Model",
-        "architecture_params": "give a dict of keyword parameters of the architecture, or None",
-        "image_size": "give an int, (height, width) or None",
-        "resize_mode": f"use one of {RESIZE_MODES}",
-        "epochs": "give an integer >= 1 or 'auto' (a budget that follows the size of the training set)",
-        "batch_size": "give an integer >= 1",
-        "learning_rate": "give a float > 0",
-        "lr_schedule": f"use one of {LR_SCHEDULES}",
-        "validation_fraction": "give a float in [0, 1)",
-        "early_stopping": "give False or a patience (int >= 1)",
+        **SHARED_HINTS,
         "class_weight": "give 'balanced', a dict of weights by class label, or None",
         "sampling": f"use one of {SAMPLING_MODES}",
         "loss": f"use one of {LOSSES} or a Keras loss",
         "focal_gamma": "give a float >= 0",
         "focal_alpha": "give None, a float in (0, 1) or one weight per class",
-        "augment": "give augmenter names, (name, params) pairs or layers, a preset name, or None",
-        "tta": "give an integer >= 1 (views averaged) or None",
-        "tta_augment": "give augmenter names, (name, params) pairs or layers, or None",
-        "transfer": f"use one of {TRANSFER_MODES}",
-        "finetune_epochs": "give an integer >= 1",
-        "cache": "give 'auto', 'memory', a folder path or None",
-        "verbose": "give 0 (silent), 1 (progress bar) or 2 (one line per epoch)",
-        "callbacks": "give a list of keras.callbacks.Callback, or None",
-        "log_dir": "give a folder path (str or os.PathLike) or None",
-        "checkpoint_dir": "give a folder path (str or os.PathLike) or None",
-        "distribute": f"use one of {DISTRIBUTE_MODES}",
     }
 
     def _check_params(self):
         """Every parameter against its constraints, then the checks that relate parameters."""
         super()._check_params()
-        check_classifier_params(self.get_params(deep=False))
+        check_params_together(self.get_params(deep=False))
 
     _model_name = "medcnn_classifier"
 

@@ -1,5 +1,5 @@
-"""What CNNClassifier compiles and checks: targets, loss, optimizer, built-in callbacks, and the
-checks across parameters."""
+"""What the CNN estimators compile and check: the constraints of their shared parameters,
+targets, losses, optimizer, built-in callbacks, and the checks across parameters."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["check_classifier_params", "check_tta", "encode_targets", "is_multilabel", "encode_multilabel",
-           "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES", "require_tensorboard", "new_run_dir"]
+from .._input import RESIZE_MODES
+from .._networks import TRANSFER_MODES
+from .._runtime import DISTRIBUTE_MODES
+from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
+                           StrOptions)
+
+__all__ = ["SHARED_CONSTRAINTS", "SHARED_HINTS", "check_params_together", "check_tta", "encode_targets",
+           "is_multilabel", "encode_multilabel", "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES",
+           "require_tensorboard", "new_run_dir"]
 
 
 def _is_int(value, minimum):
@@ -32,8 +39,8 @@ def check_tta(tta, name="tta"):
     return int(tta)
 
 
-def check_classifier_params(params):
-    """Raise ValueError on CNNClassifier parameters that are valid alone but not together
+def check_params_together(params):
+    """Raise ValueError on CNN estimator parameters that are valid alone but not together
     (each alone is checked against the class's ``_parameter_constraints``)."""
     transfer = params["transfer"]
     if transfer == "partial" and params["trainable_layers"] is None:
@@ -286,3 +293,61 @@ def make_loss(loss, n_classes, gamma=2.0, alpha=None):
                 f"focal_alpha={alpha!r} is not valid; give {n_classes} positive weights, one per "
                 "class in the order of classes_.")
     return keras.losses.CategoricalFocalCrossentropy(alpha=weights, gamma=float(gamma))
+
+
+#: Constraints of the parameters every CNN estimator has (see :mod:`medcnn._validation`);
+#: each estimator adds those of its task.
+SHARED_CONSTRAINTS = {
+    "architecture": [str, callable],
+    "architecture_params": [dict, None],
+    "image_size": [PositiveInt(), Size(), None],
+    "image_shape": [ImageShape(), None],
+    "resize_mode": [StrOptions(set(RESIZE_MODES))],
+    "epochs": [PositiveInt(), StrOptions({"auto"})],
+    "batch_size": [PositiveInt()],
+    "learning_rate": [Real(0, None, closed="neither")],
+    "optimizer": [KerasOptimizer()],
+    "lr_schedule": [StrOptions({s for s in LR_SCHEDULES if s}), None],
+    "validation_fraction": [Real(0, 1, closed="left")],
+    "early_stopping": [PositiveInt(), Options(bool, {False}), None],
+    "augment": [str, list, tuple, callable, None],
+    "tta": [PositiveInt(), None],
+    "tta_augment": [str, list, tuple, callable, None],
+    "transfer": [StrOptions({t for t in TRANSFER_MODES if t}), None],
+    "trainable_layers": [Int(0, None, closed="left"), None],
+    "finetune_epochs": [PositiveInt(), None],
+    "cache": [StrOptions({"auto", "memory"}), PATH, None],
+    "reader_params": [NestedDicts(), None],
+    "random_state": ["random_state"],
+    "verbose": [Int(0, 2), "boolean"],
+    "callbacks": [list, tuple, None],
+    "log_dir": [PATH, None],
+    "checkpoint_dir": [PATH, None],
+    "distribute": [StrOptions({d for d in DISTRIBUTE_MODES if d}), None],
+}
+#: What to give instead, per shared parameter, for the error messages.
+SHARED_HINTS = {
+    "architecture": "give a registered architecture name (see medcnn plugins) or a callable "
+                    "(input_shape, **params) -> keras.Model",
+    "architecture_params": "give a dict of keyword parameters of the architecture, or None",
+    "image_size": "give an int, (height, width) or None",
+    "resize_mode": f"use one of {RESIZE_MODES}",
+    "epochs": "give an integer >= 1 or 'auto' (a budget that follows the size of the training set)",
+    "batch_size": "give an integer >= 1",
+    "learning_rate": "give a float > 0",
+    "lr_schedule": f"use one of {LR_SCHEDULES}",
+    "validation_fraction": "give a float in [0, 1)",
+    "early_stopping": "give False or a patience (int >= 1)",
+    "augment": "give augmenter names, (name, params) pairs or layers, a preset name, or None",
+    "tta": "give an integer >= 1 (views averaged) or None",
+    "tta_augment": "give augmenter names, (name, params) pairs or layers, or None",
+    "transfer": f"use one of {TRANSFER_MODES}",
+    "finetune_epochs": "give an integer >= 1",
+    "cache": "give 'auto', 'memory', a folder path or None",
+    "verbose": "give 0 (silent), 1 (progress bar) or 2 (one line per epoch)",
+    "callbacks": "give a list of keras.callbacks.Callback, or None",
+    "log_dir": "give a folder path (str or os.PathLike) or None",
+    "checkpoint_dir": "give a folder path (str or os.PathLike) or None",
+    "distribute": f"use one of {DISTRIBUTE_MODES}",
+}
+
