@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 # Public names that pull in TensorFlow or other heavy modules, loaded on first access.
 _LAZY = {
     "CNNClassifier": "medcnn.estimators",
+    "CNNRegressor": "medcnn.estimators",
     "TransferFeatureExtractor": "medcnn.estimators",
     "load_model": "medcnn.estimators",
     "augment_offline": "medcnn.estimators",
@@ -37,7 +38,7 @@ _LAZY = {
     "features": "medcnn.features",
 }
 
-__all__ = ["CNNClassifier", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
+__all__ = ["CNNClassifier", "CNNRegressor", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
            "datasets", "evaluation", "explain", "ensemble", "CNNEnsemble", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
 
 

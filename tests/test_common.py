@@ -1,4 +1,4 @@
-"""scikit-learn's own estimator checks on CNNClassifier and TransferFeatureExtractor.
+"""scikit-learn's own estimator checks on CNNClassifier, CNNRegressor and TransferFeatureExtractor.
 
 2-D inputs are valid for CNNClassifier (each row is a one-pixel-high strip
 image), so the whole check suite runs instead of being skipped.
@@ -6,7 +6,7 @@ image), so the whole check suite runs instead of being skipped.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from medcnn import CNNClassifier, TransferFeatureExtractor
+from medcnn import CNNClassifier, CNNRegressor, TransferFeatureExtractor
 
 # Each expected failure carries the reason it cannot pass for a network trained by
 # mini-batch gradient descent.
@@ -61,6 +61,23 @@ SLOW_CHECKS = {
         "check_sample_weights_shape",
         "check_supervised_y_2d",
     },
+    "CNNRegressor": {
+        "check_dont_overwrite_parameters",
+        "check_dtype_object",
+        "check_estimators_dtypes",
+        "check_estimators_nan_inf",
+        "check_fit_idempotent",
+        "check_fit_score_takes_y",
+        "check_methods_subset_invariance",
+        "check_pipeline_consistency",
+        "check_regressor_data_not_an_array",
+        "check_regressors_int",
+        "check_regressors_train",
+        "check_regressors_train(readonly_memmap=True)",
+        "check_regressors_train(readonly_memmap=True,X_dtype=float32)",
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_supervised_y_2d",
+    },
     "TransferFeatureExtractor": {
         "check_estimators_dtypes",
         "check_pipeline_consistency",
@@ -69,7 +86,21 @@ SLOW_CHECKS = {
 }
 
 
+#: The regressor's, besides the classifier's.
+REGRESSOR_EXPECTED_FAILED_CHECKS = {
+    **EXPECTED_FAILED_CHECKS,
+    "check_methods_subset_invariance": (
+        "A float32 network: predicting a subset runs the layers on another batch shape, whose "
+        "kernels round differently in the last bits (relative differences of about 1e-6); a "
+        "regressor's outputs, scaled back to the units of y, keep them, past the check's 1e-7 "
+        "tolerance (a classifier's softmax probabilities do not)."
+    ),
+}
+
+
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, CNNRegressor):
+        return REGRESSOR_EXPECTED_FAILED_CHECKS
     return EXPECTED_FAILED_CHECKS if isinstance(estimator, CNNClassifier) else {}
 
 
@@ -78,6 +109,8 @@ def _expected_failed_checks(estimator):
     # a constant rate, without flips and quarter turns of the strips, learns them in 5 epochs
     [CNNClassifier(architecture="lenet5", epochs=5, batch_size=32, learning_rate=1e-2, optimizer="adam",
                    lr_schedule=None, augment=None, random_state=0),
+     CNNRegressor(architecture="lenet5", epochs=5, batch_size=32, learning_rate=1e-2, optimizer="adam",
+                  lr_schedule=None, augment=None, random_state=0),
      TransferFeatureExtractor(backbone="lenet5", weights=None, random_state=0)],
     expected_failed_checks=_expected_failed_checks,
 )
@@ -86,5 +119,6 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 def test_at_most_three_expected_failures_each_with_a_reason():
-    assert len(EXPECTED_FAILED_CHECKS) <= 3
-    assert all(len(reason) > 40 for reason in EXPECTED_FAILED_CHECKS.values())
+    for expected in (EXPECTED_FAILED_CHECKS, REGRESSOR_EXPECTED_FAILED_CHECKS):
+        assert len(expected) <= 3
+        assert all(len(reason) > 40 for reason in expected.values())

@@ -173,7 +173,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         """
         import keras
 
-        from ._classifier import CNNClassifier
+        from ._core import BaseCNN
 
         self._check_params()
         ensure_tensorflow_threads()  # before a backbone file is loaded, which starts TensorFlow
@@ -183,7 +183,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         if isinstance(backbone, (str, os.PathLike)) and os.fspath(backbone).endswith(".keras"):
             backbone = self._load_file(os.fspath(backbone))
         self.backbone_ = None
-        if isinstance(backbone, CNNClassifier):
+        if isinstance(backbone, BaseCNN):  # a CNNClassifier or CNNRegressor
             self._fit_classifier_backbone(backbone, X, y)
         elif isinstance(backbone, keras.Model):
             self._fit_keras_backbone(backbone, X)
@@ -236,7 +236,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         if self.layer is None:
             import keras
 
-            self.model_ = keras.Model(model.inputs, model.get_layer("classifier").input)
+            self.model_ = keras.Model(model.inputs, model.layers[-1].input)  # before the head
         else:
             self.model_ = self._pool(tap(model, self.layer))
 

@@ -60,6 +60,12 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     if len(y) != n_samples:
         raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} labels in y.")
     _check_object_labels(y)
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise ValueError(
+            f"Unknown label type: continuous. y holds continuous values "
+            f"({', '.join(f'{v:g}' for v in y[np.mod(y, 1) != 0][:3])}, ...); "
+            f"{estimator_name} needs class labels. For a number per image use CNNRegressor, or bin the "
+            "values into classes (e.g. numpy.digitize).")
     check_classification_targets(y)
     encoder = LabelEncoder().fit(y)
     if len(encoder.classes_) < 2:

@@ -340,6 +340,9 @@ def compare(report_a, report_b):
     if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
         raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
                          "estimators on the same X and y, in the same order, to compare them.")
+    if report_a.regression or report_b.regression:
+        raise ValueError("compare runs DeLong's test of ROC AUCs, which regressors do not have; compare "
+                         "their MAE or R² intervals, or evaluate both and test the paired errors.")
     if report_a.classes is not None or report_b.classes is not None:
         if not (report_a.task == report_b.task and np.array_equal(report_a.classes, report_b.classes)):
             raise ValueError("The two reports are not of the same classes or labels; evaluate both "

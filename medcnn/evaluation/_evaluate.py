@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 
 from ._groups import aggregate_by_group, default_cv
 from ._metrics import binary_metrics
@@ -70,6 +70,11 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     ROC AUC (macro and micro), PR AUC and F1 (macro), subset accuracy and Hamming
     loss; the folds are stratified by the rarest label, and a patient has a label
     when any of its samples has it.
+
+    For a regressor (``CNNRegressor``, any scikit-learn regressor) the report holds
+    the mean absolute error, the root mean squared error and R², with bootstrap
+    intervals; the folds are plain (grouped) K folds, and per patient the mean
+    target is compared with the aggregated prediction.
 
     Parameters
     ----------
@@ -143,6 +148,14 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    if is_regressor(estimator):
+        from ._regression import evaluate_regression
+
+        if pos_label is not None:
+            raise ValueError(f"pos_label={pos_label!r} applies to two classes; {type(estimator).__name__} is a "
+                             "regressor. Leave pos_label out.")
+        return evaluate_regression(estimator, X, y, groups, cv, aggregate=aggregate, n_bootstraps=n_bootstraps,
+                                   confidence=confidence, random_state=random_state, verbose=verbose)
     if y.ndim == 2 and y.shape[1] > 1:
         from ._evaluate_multiclass import evaluate_multilabel
 

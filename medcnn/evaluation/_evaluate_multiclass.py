@@ -33,9 +33,10 @@ def _check_groups(groups, n_splits):
                          f"{n_splits} folds; use cv <= {len(np.unique(groups))}.")
 
 
-def _out_of_fold(estimator, X, y, splits, n_columns, probabilities, fold_metrics_of, what, verbose):
+def _out_of_fold(estimator, X, y, splits, n_columns, probabilities, fold_metrics_of, headline, verbose):
     """``(proba, fold_of, fold_metrics, histories)``: each fold's clone fitted on its training
-    part, ``probabilities(model, X_test)`` of its test part, ``fold_metrics_of(test, proba)``."""
+    part, ``probabilities(model, X_test)`` of its test part, ``fold_metrics_of(test, proba)``;
+    ``headline(metrics)`` is what ``verbose`` prints of a fold."""
     proba = np.full((len(y), n_columns), np.nan)
     fold_of = np.zeros(len(y), dtype=int)
     fold_metrics, histories = [], []
@@ -46,8 +47,7 @@ def _out_of_fold(estimator, X, y, splits, n_columns, probabilities, fold_metrics
         fold_metrics.append({"fold": fold, "n_test": len(test), **fold_metrics_of(test, proba[test])})
         histories.append(dict(getattr(model, "history_", None) or {}))
         if verbose:
-            print(f"fold {fold}/{len(splits)}: ROC AUC ({what}) {fold_metrics[-1]['roc_auc_macro']:.3f} "
-                  f"({len(test)} test samples)", flush=True)
+            print(f"fold {fold}/{len(splits)}: {headline(fold_metrics[-1])} ({len(test)} test samples)", flush=True)
     return proba, fold_of, fold_metrics, histories
 
 
@@ -74,7 +74,8 @@ def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bo
 
     proba, fold_of, fold_metrics, histories = _out_of_fold(
         estimator, X, y, splits, len(classes), probabilities,
-        lambda test, p: multiclass_metrics(codes[test], p, ordinal), "macro, one-vs-rest", verbose)
+        lambda test, p: multiclass_metrics(codes[test], p, ordinal),
+        lambda m: f"ROC AUC (macro, one-vs-rest) {m['roc_auc_macro']:.3f}", verbose)
 
     metrics, per_class = multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence,
                                               random_state)
@@ -142,7 +143,8 @@ def evaluate_multilabel(estimator, X, Y, names, groups, cv, *, threshold, aggreg
     proba, fold_of, fold_metrics, histories = _out_of_fold(
         estimator, X, Y, splits, Y.shape[1],
         lambda model, X_test: _label_probabilities(model.predict_proba(X_test), Y.shape[1]),
-        lambda test, p: multilabel_metrics(Y[test], p, threshold), "macro over labels", verbose)
+        lambda test, p: multilabel_metrics(Y[test], p, threshold),
+        lambda m: f"ROC AUC (macro over labels) {m['roc_auc_macro']:.3f}", verbose)
 
     metrics, per_label = multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state)
     patient_metrics = patient_label_metrics = None

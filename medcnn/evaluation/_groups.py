@@ -11,13 +11,14 @@ __all__ = ["default_cv", "aggregate_by_group"]
 AGGREGATIONS = ("mean", "max", "median")
 
 
-def default_cv(cv=5, groups=None, random_state=None):
+def default_cv(cv=5, groups=None, random_state=None, stratify=True):
     """The cross-validation splitter medcnn uses for ``cv=<int>``.
 
     With patient groups it is :class:`~sklearn.model_selection.StratifiedGroupKFold`
     (no patient on both sides of a split, class balance kept as far as groups allow);
     without, :class:`~sklearn.model_selection.StratifiedKFold`. Both shuffle when a
-    ``random_state`` is given. A splitter object is returned unchanged.
+    ``random_state`` is given. For continuous targets (``stratify=False``) they are
+    ``GroupKFold`` and ``KFold``. A splitter object is returned unchanged.
 
     Parameters
     ----------
@@ -27,6 +28,8 @@ def default_cv(cv=5, groups=None, random_state=None):
         Patient/subject ID per sample.
     random_state : int, optional
         Seed for shuffling.
+    stratify : bool, default=True
+        Whether the folds keep the class balance (False for a regressor's targets).
 
     Returns
     -------
@@ -40,7 +43,7 @@ def default_cv(cv=5, groups=None, random_state=None):
     >>> type(default_cv(3)).__name__
     'StratifiedKFold'
     """
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
     if not isinstance(cv, numbers.Integral) or isinstance(cv, bool):
         return cv
@@ -48,8 +51,8 @@ def default_cv(cv=5, groups=None, random_state=None):
         raise ValueError(f"cv={cv!r} is not valid; give at least 2 folds or a splitter.")
     shuffle = random_state is not None
     if groups is not None:
-        return StratifiedGroupKFold(int(cv), shuffle=shuffle, random_state=random_state)
-    return StratifiedKFold(int(cv), shuffle=shuffle, random_state=random_state)
+        return (StratifiedGroupKFold if stratify else GroupKFold)(int(cv), shuffle=shuffle, random_state=random_state)
+    return (StratifiedKFold if stratify else KFold)(int(cv), shuffle=shuffle, random_state=random_state)
 
 
 def aggregate_by_group(values, groups, how="mean"):

@@ -8,7 +8,7 @@ import html
 
 import numpy as np
 
-from ._metrics import METRICS
+from ._metrics import METRICS, REGRESSION_METRICS
 from ._multiclass import CLASS_METRICS, MULTICLASS_METRICS
 from ._multilabel import MULTILABEL_METRICS
 
@@ -23,6 +23,9 @@ CAPTIONS = {
                    "probability, in bins of equal size.",
     "history": "Training loss per epoch of each fold's model.",
     "patient_roc": "ROC curve with one aggregated probability per patient.",
+    "prediction_error": "Out-of-fold predictions against the actual values; the diagonal is a perfect prediction.",
+    "residuals": "Residuals (actual - predicted) against the predicted values; a trend or a funnel shows "
+                 "a bias or an error that grows with the value.",
 }
 
 #: Captions that differ for three or more classes.
@@ -72,6 +75,8 @@ def _number(value, digits=3):
 
 
 def _descriptions(report):
+    if report.regression:
+        return REGRESSION_METRICS
     if report.multilabel:
         return MULTILABEL_METRICS
     if report.multiclass:
@@ -100,7 +105,7 @@ def _metric_rows(metrics, confidence, descriptions):
 
 def _fold_table(report):
     names = list(_descriptions(report))
-    counts = [] if report.classes is not None else [("Positives", "n_positive")]
+    counts = [] if report.classes is not None or report.regression else [("Positives", "n_positive")]
     head = "<tr><th>Fold</th><th>Test samples</th>" + "".join(f"<th>{c}</th>" for c, _ in counts) + "".join(
         f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     rows = "".join(
@@ -127,6 +132,13 @@ def _class_table(report, class_metrics):
 def _headline(report, summary, units):
     """(title, the line under the heading, the key result) of the page."""
     m = report.metrics
+    if report.regression:
+        key = "; ".join(f"{label} <b>{_number(m[name]['value'])}</b> ({report.confidence:.0%} CI "
+                        f"{_number(m[name]['low'])}&ndash;{_number(m[name]['high'])})"
+                        for name, label in (("mae", "MAE"), ("rmse", "RMSE"), ("r2", "R²"))) + "."
+        line = (f"targets from {_number(float(np.min(report.y_true)))} to {_number(float(np.max(report.y_true)))}, "
+                f"mean {_number(float(np.mean(report.y_true)))}")
+        return "regression", line, key
     if report.classes is not None:
         counts = ", ".join(f"<b>{html.escape(name)}</b> ({count})" for name, count in summary["n_per_class"].items())
         auc = m["roc_auc_macro"]
@@ -156,16 +168,19 @@ def _patient_section(report):
     if report.groups is None:
         return ""
     if report.patient_metrics is None:
-        why = {"multiclass": "the patients' classes do not cover every class",
+        why = {"regression": "there are too few patients",
+               "multiclass": "the patients' classes do not cover every class",
                "multilabel": "a label is on every patient or on none",
                "binary": "every patient has samples of the positive class"}[report.task]
         return f"<h2>Per patient</h2><p>No patient-level table: {why}, so patient-level metrics are undefined.</p>"
-    truth = {"multiclass": "its highest class" if report.ordinal else "its most frequent class",
+    truth = {"regression": "the mean of its samples' targets",
+             "multiclass": "its highest class" if report.ordinal else "its most frequent class",
              "multilabel": "whether any of its samples has the label",
              "binary": "whether the patient has any positive sample"}[report.task]
-    per = {"multiclass": ", per class", "multilabel": ", per label", "binary": ""}[report.task]
-    text = (f"<h2>Per patient</h2><p>One probability per patient (the {html.escape(report.aggregate)} "
-            f"of its samples' out-of-fold probabilities{per}), "
+    per = {"multiclass": ", per class", "multilabel": ", per label"}.get(report.task, "")
+    value = "prediction" if report.regression else "probability"
+    text = (f"<h2>Per patient</h2><p>One {value} per patient (the {html.escape(report.aggregate)} "
+            f"of its samples' out-of-fold {value.replace('y', 'ie')}s{per}), "
             f"scored against {truth}.</p>{_metric_rows(report.patient_metrics, report.confidence, _descriptions(report))}")
     if report.classes is not None:
         text += _class_table(report, report.patient_class_metrics).replace("<th>Samples</th>", "<th>Samples (all)</th>")

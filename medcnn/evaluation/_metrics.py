@@ -1,4 +1,4 @@
-"""The binary metrics of an evaluation report, each a scikit-learn function.
+"""The binary metrics of an evaluation report, and a regressor's, each a scikit-learn function.
 
 Threshold metrics use ``score >= threshold``; ``sensitivity`` is recall of the
 positive class, ``specificity`` recall of the negative one, ``ppv`` and ``npv``
@@ -11,7 +11,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 __all__ = ["METRICS", "binary_metrics", "metric_functions", "weighted_binary_metrics", "weighted_roc_auc",
-           "score_runs"]
+           "score_runs", "REGRESSION_METRICS", "regression_metrics", "weighted_regression_metrics"]
 
 #: Name -> (needs a threshold, description) in report order.
 METRICS = {
@@ -142,3 +142,48 @@ def weighted_binary_metrics(weights, y_true, score, threshold=0.5):
     result["roc_auc"] = weighted_roc_auc(w, y, *score_runs(score))
     both = (tp + fn > 0) & (tn + fp > 0)
     return {name: np.where(both, result[name], np.nan) for name in METRICS}
+
+
+#: Name -> description, in report order.
+REGRESSION_METRICS = {
+    "mae": "Mean absolute error (lower is better)",
+    "rmse": "Root mean squared error (lower is better)",
+    "r2": "R² (coefficient of determination)",
+}
+
+
+def regression_metrics(y_true, y_pred):
+    """The metrics of :data:`REGRESSION_METRICS`, each a scikit-learn function's.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        True and predicted values.
+
+    Returns
+    -------
+    dict of str to float
+
+    Examples
+    --------
+    >>> m = regression_metrics([1.0, 2.0, 3.0, 4.0], [1.5, 2.0, 2.5, 4.0])
+    >>> m["mae"], m["r2"]
+    (0.25, 0.9)
+    """
+    return {"mae": float(skm.mean_absolute_error(y_true, y_pred)),
+            "rmse": float(skm.root_mean_squared_error(y_true, y_pred)),
+            "r2": float(skm.r2_score(y_true, y_pred))}
+
+
+def weighted_regression_metrics(weights, y_true, y_pred):
+    """The metrics for many case weightings at once (bootstrap resamples), each row equal
+    to the scikit-learn function called with ``sample_weight=weights[i]``."""
+    w = np.asarray(weights, dtype=float)
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    total = w.sum(axis=1)
+    error = y_pred - y_true
+    mean = (w @ y_true) / total
+    spread = np.sum(w * (y_true[None, :] - mean[:, None]) ** 2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"mae": (w @ np.abs(error)) / total, "rmse": np.sqrt((w @ error ** 2) / total),
+                "r2": np.where(spread > 0, 1 - (w @ error ** 2) / spread, np.nan)}

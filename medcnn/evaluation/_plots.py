@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plot_roc", "plot_pr", "plot_confusion", "plot_calibration", "plot_history",
-           "plot_patient_roc", "plot_embedding", "save_png"]
+           "plot_patient_roc", "plot_prediction_error", "plot_residuals", "plot_embedding", "save_png"]
 
 
 def _axes(ax, size=(5, 4.5)):
@@ -154,6 +154,27 @@ def plot_calibration(report, ax=None, n_bins=10):
                                         name="out-of-fold", strategy="quantile")
     ax.set_title(f"Calibration (Brier {report.metrics['brier']['value']:.3f})")
     return figure
+
+
+def _prediction_error(report, ax, kind, title):
+    from sklearn.metrics import PredictionErrorDisplay
+
+    figure, ax = _axes(ax)
+    PredictionErrorDisplay.from_predictions(report.y_true, report.y_score, kind=kind, ax=ax,
+                                            subsample=None, scatter_kwargs={"s": 10, "alpha": 0.6})
+    m = report.metrics
+    ax.set_title(f"{title} (MAE {m['mae']['value']:.3g}, R² {m['r2']['value']:.3f})")
+    return figure
+
+
+def plot_prediction_error(report, ax=None):
+    """Predicted against actual values of a regressor (out-of-fold)."""
+    return _prediction_error(report, ax, "actual_vs_predicted", "Predicted and actual")
+
+
+def plot_residuals(report, ax=None):
+    """Residuals (actual - predicted) against predicted values of a regressor (out-of-fold)."""
+    return _prediction_error(report, ax, "residual_vs_predicted", "Residuals")
 
 
 def plot_history(report, ax=None):

@@ -80,6 +80,9 @@ class EvaluationReport:
         Whether ``y_true`` is a 0/1 indicator of several labels per sample: then
         ``classes`` names the labels, ``class_metrics`` holds each label's binary
         metrics, and ``y_true`` and ``y_score`` are ``(n, n_labels)``.
+    regression : bool, default=False
+        Whether the report is of a regressor: then ``y_score`` holds the predicted
+        values and ``metrics`` the MAE, RMSE and R².
 
     Attributes
     ----------
@@ -129,6 +132,7 @@ class EvaluationReport:
     patient_class_metrics: list | None = None
     ordinal: bool = False
     multilabel: bool = False
+    regression: bool = False
 
     @property
     def multiclass(self):
@@ -137,12 +141,16 @@ class EvaluationReport:
 
     @property
     def task(self):
-        """``"binary"``, ``"multiclass"`` or ``"multilabel"``."""
+        """``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``."""
+        if self.regression:
+            return "regression"
         return "multilabel" if self.multilabel else "multiclass" if self.multiclass else "binary"
 
     @property
     def y01(self):
         """1 for the positive class, 0 otherwise (two classes only)."""
+        if self.regression:
+            raise ValueError("This report is of a regressor; its targets are y_true and its predictions y_score.")
         if self.classes is not None:
             raise ValueError(f"This report is of {len(self.classes)} {'labels' if self.multilabel else 'classes'}, "
                              "not of a positive and a negative class; use y_true, with classes and y_score "
@@ -163,7 +171,10 @@ class EvaluationReport:
 
     @property
     def y_pred(self):
-        """Predicted labels: at the report's threshold, or the most probable class."""
+        """Predicted labels: at the report's threshold, or the most probable class (the
+        predicted values of a regressor)."""
+        if self.regression:
+            return self.y_score
         if self.multilabel:
             return (self.y_score >= self.threshold).astype(int)
         if self.multiclass:
@@ -196,7 +207,7 @@ class EvaluationReport:
             "negative_label": self.neg_label, "threshold": self.threshold,
             "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
             "task": self.task, "n_samples": int(len(self.y_true)),
-            "n_positive": None if self.classes is not None else int(self.y01.sum()),
+            "n_positive": None if self.classes is not None or self.regression else int(self.y01.sum()),
             "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
             "patient_aggregate": self.aggregate if self.groups is not None else None,
             "metrics": self.metrics, "patient_metrics": self.patient_metrics,
@@ -293,10 +304,13 @@ class EvaluationReport:
 
         Parameters
         ----------
-        kind : {"roc", "pr", "confusion", "calibration", "history", "patient_roc"}
+        kind : {"roc", "pr", "confusion", "calibration", "history", "patient_roc", \
+"prediction_error", "residuals"}
             ROC curve with the bootstrap confidence band, precision-recall curve,
             confusion matrix at the threshold, calibration curve, training history
-            per fold, or the patient-level ROC curve.
+            per fold, or the patient-level ROC curve; for a regressor, predicted
+            against actual values, or residuals against predicted values
+            (scikit-learn's ``PredictionErrorDisplay``).
         ax : matplotlib Axes, optional
             Where to draw (a new figure if omitted).
 
@@ -309,7 +323,11 @@ class EvaluationReport:
 
         drawers = {"roc": _plots.plot_roc, "pr": _plots.plot_pr, "confusion": _plots.plot_confusion,
                    "calibration": _plots.plot_calibration, "history": _plots.plot_history,
-                   "patient_roc": _plots.plot_patient_roc}
+                   "patient_roc": _plots.plot_patient_roc, "prediction_error": _plots.plot_prediction_error,
+                   "residuals": _plots.plot_residuals}
+        if self.regression and kind in ("roc", "pr", "confusion", "calibration", "patient_roc"):
+            raise ValueError(f"kind={kind!r} is a plot of classifiers; a regressor's report draws "
+                             "'prediction_error', 'residuals' and 'history'.")
         if kind not in drawers:
             raise ValueError(f"kind={kind!r} is not a report plot; use one of {sorted(drawers)}.")
         return drawers[kind](self, ax=ax)
@@ -340,9 +358,10 @@ class EvaluationReport:
         folder = check_report_folder(folder, force)
         os.makedirs(folder, exist_ok=True)
         images = {}
-        kinds = list({"binary": PLOTS[:4], "multiclass": PLOTS[:3], "multilabel": PLOTS[:2]}[self.task]) + (
+        kinds = list({"binary": PLOTS[:4], "multiclass": PLOTS[:3], "multilabel": PLOTS[:2],
+                      "regression": ("prediction_error", "residuals")}[self.task]) + (
             ["history"] if any(self.histories) else []) + (
-            ["patient_roc"] if self.patient_metrics is not None else [])
+            ["patient_roc"] if self.patient_metrics is not None and not self.regression else [])
         for kind in kinds:
             figure = self.plot(kind)
             images[kind] = save_png(figure, os.path.join(folder, f"{kind}.png"))
@@ -357,9 +376,12 @@ class EvaluationReport:
         import csv
 
         scores = self.y_score.reshape(len(self.y_true), -1)
-        score_names = [f"p_{c}" for c in self.classes] if self.classes is not None else ["score"]
+        score_names = ([f"p_{c}" for c in self.classes] if self.classes is not None else
+                       ["prediction"] if self.regression else ["score"])
         truth, pred = self.y_true.reshape(len(self.y_true), -1), self.y_pred.reshape(len(self.y_true), -1)
-        truth_names, pred_names = ((["y_true"], ["y_pred"]) if not self.multilabel else
+        if self.regression:
+            pred = np.zeros((len(self.y_true), 0))  # the prediction is the score column
+        truth_names, pred_names = ((["y_true"], [] if self.regression else ["y_pred"]) if not self.multilabel else
                                    ([f"y_{c}" for c in self.classes], [f"pred_{c}" for c in self.classes]))
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
