@@ -45,9 +45,12 @@ print(f"training set: {len(y_train)} patches, {y_train.sum()} malignant; "
 
 
 def cnn(**params):
-    """The network of every comparison: small and briefly trained, seeded."""
+    """The network of every comparison: small and briefly trained, seeded, and without a
+    correction of the class balance unless ``params`` asks for one (the library's default
+    is ``class_weight="balanced"``)."""
     return CNNClassifier(architecture="workshop_cnn", epochs=5, batch_size=8, learning_rate=1e-3,
-                         optimizer="adam", lr_schedule=None, augment=None, random_state=0, **params)
+                         optimizer="adam", lr_schedule=None, augment=None, random_state=0,
+                         **{"class_weight": None, **params})
 
 
 # 1a. The uncorrected network with a tuned threshold. TunedThresholdClassifierCV fits it

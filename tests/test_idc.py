@@ -24,10 +24,11 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def idc_workshop_cnn():
-    """The IDC workshop network trained for 10 epochs on IDC Train, with both splits."""
+    """The IDC workshop network trained for 5 epochs on IDC Train, with both splits (ROC AUC
+    0.859 on Valid with random_state=0 on 2 CPU cores; the features pipeline 0.857)."""
     train, valid = load("idc", IDC / "Train"), load("idc", IDC / "Valid")
-    # the workshop recipe: Adam at a constant rate, batches of 32, no augmentation
-    clf = CNNClassifier(architecture="workshop_cnn", epochs=10, image_size=50, optimizer="adam", lr_schedule=None,
+    # the workshop recipe: Adam at a constant rate, batches of 32, no augmentation; half its epochs
+    clf = CNNClassifier(architecture="workshop_cnn", epochs=5, image_size=50, optimizer="adam", lr_schedule=None,
                         augment=None, batch_size=32, random_state=0)
     return clf.fit(train.X, train.y), train, valid
 
@@ -37,7 +38,7 @@ def test_workshop_cnn_reaches_auc_085_on_idc_valid(idc_workshop_cnn):
     assert not set(train.groups) & set(valid.groups), "Train and Valid must not share patients"
     proba = clf.predict_proba(valid.X)[:, list(clf.classes_).index("1")]
     auc = roc_auc_score(valid.y == "1", proba)
-    print(f"IDC Valid ROC AUC (workshop_cnn, 10 epochs): {auc:.3f}")
+    print(f"IDC Valid ROC AUC (workshop_cnn, 5 epochs): {auc:.3f}")
     assert auc >= 0.85
     # the odd-sized edge patches (50x1, 50x6 ...) were resized, not dropped
     assert len(proba) == len(valid.X) and np.isfinite(proba).all()

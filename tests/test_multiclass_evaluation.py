@@ -1,9 +1,6 @@
 """evaluate() and EvaluationReport for three or more classes (tumour grades, tissue types)."""
 
 import json
-import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -233,16 +230,3 @@ def test_medcnn_evaluate_on_a_folder_of_three_classes(tmp_path, capsys):
     data = json.loads((report / "metrics.json").read_text())
     assert data["classes"] == GRADES.tolist() and data["ordinal"] is True
 
-
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium not installed")
-def test_multiclass_report_renders_in_headless_chromium(report, tmp_path):
-    path = report.save(tmp_path / "report")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=10000"]
-    dom = subprocess.run([shutil.which("chromium"), *flags, "--dump-dom", f"file://{path}"], capture_output=True,
-                         text=True, timeout=120).stdout
-    assert 'data-ready="yes"' in dom
-    images = re.findall(r"<img[^>]*>", dom)
-    assert len(images) == 4 and all('data-loaded="yes"' in tag for tag in images)
-    assert "Per class (one class against the rest)" in dom and all(f"<td>{g}</td>" in dom for g in GRADES)

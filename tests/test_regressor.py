@@ -72,9 +72,9 @@ def test_pipeline_grid_search_and_transformed_target():
     from sklearn.model_selection import GridSearchCV
 
     X, y = _brightness(60)
-    search = GridSearchCV(_small(epochs=2), {"learning_rate": [1e-3, 1e-2]}, cv=2, scoring="r2").fit(X, y)
+    search = GridSearchCV(_small(epochs=1), {"learning_rate": [1e-3, 1e-2]}, cv=2, scoring="r2").fit(X, y)
     assert set(search.cv_results_["param_learning_rate"]) == {1e-3, 1e-2}
-    logged = TransformedTargetRegressor(_small(epochs=2), func=np.log, inverse_func=np.exp).fit(X, y)
+    logged = TransformedTargetRegressor(_small(epochs=1), func=np.log, inverse_func=np.exp).fit(X, y)
     assert logged.predict(X[:3]).shape == (3,) and (logged.predict(X[:3]) > 0).all()
 
 
