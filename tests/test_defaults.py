@@ -131,8 +131,25 @@ def test_networks_from_scratch_are_capped_and_pretrained_backbones_are_not():
     assert clf.input_shape_ == (DEFAULT_MAX_SIDE, DEFAULT_MAX_SIDE, 3)
     clf = CNNClassifier(architecture="lenet5", image_size=80, **small).fit(X, y)
     assert clf.input_shape_ == (80, 80, 3)  # an explicit image_size is kept
-    clf = CNNClassifier(architecture="mobilenet_v2", architecture_params={"weights": None}, **small).fit(X, y)
-    assert clf.input_shape_ == (80, 80, 3)  # a (pretrained) backbone takes the image size
+    # a pretrained backbone (an architecture registered with pretrained=True) takes the image size
+    import types
+
+    import medcnn
+
+    def tiny_backbone(input_shape, **params):
+        import keras
+
+        inputs = keras.Input(input_shape)
+        return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3)(inputs)))
+
+    plugin = types.SimpleNamespace(register_architectures=medcnn.hookimpl(
+        lambda register: register("tiny_pretrained", tiny_backbone, pretrained=True, min_size=8)))
+    medcnn.plugins.register(plugin, name="tiny-pretrained-plugin")
+    try:
+        clf = CNNClassifier(architecture="tiny_pretrained", **small).fit(X, y)
+    finally:
+        medcnn.plugins.unregister("tiny-pretrained-plugin")
+    assert clf.input_shape_ == (80, 80, 3)
 
 
 @pytest.mark.slow
