@@ -209,6 +209,9 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         with zipfile.ZipFile(path) as archive:
             if META_MEMBER in archive.namelist():
                 return load_model(path)
+        from .._losses import register
+
+        register()  # a network saved from a medcnn estimator may be compiled with medcnn's losses
         try:
             return keras.saving.load_model(path, safe_mode=True)
         except Exception as exc:
