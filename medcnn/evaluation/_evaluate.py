@@ -226,24 +226,11 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
 def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state):
     """name -> {"value", "low", "high"}: scikit-learn values, percentile bootstrap intervals
     (whole groups resampled when given; intervals NaN without bootstraps)."""
-    from ._bootstrap import _Resampler, _percentiles
     from ._metrics import weighted_binary_metrics
+    from ._multiclass import bootstrap_intervals
 
-    values = binary_metrics(y01, score, threshold)
-    if not n_bootstraps:
-        return {name: {"value": v, "low": np.nan, "high": np.nan} for name, v in values.items()}
-    resampler = _Resampler(len(y01), groups, n_bootstraps, random_state)
-    draws = [weighted_binary_metrics(resampler.multiplicities(chunk), y01, score, threshold)
-             for chunk in resampler.chunks()]
-    result = {}
-    for name, value in values.items():
-        samples = np.concatenate([d[name] for d in draws])
-        samples = samples[np.isfinite(samples)]
-        if not np.isfinite(value) or 2 * len(samples) < n_bootstraps:
-            # undefined on the data (e.g. PPV when nothing reaches the threshold) or on most
-            # resamples (too few cases of a class): no interval rather than a misleading one
-            result[name] = {"value": value, "low": np.nan, "high": np.nan}
-            continue
-        low, high = _percentiles(samples, confidence)
-        result[name] = {"value": value, "low": float(low), "high": float(high)}
-    return result
+    metrics, _ = bootstrap_intervals(
+        binary_metrics(y01, score, threshold), [],
+        lambda w: (weighted_binary_metrics(w, y01, score, threshold), []),
+        len(y01), groups, n_bootstraps, confidence, random_state)
+    return metrics

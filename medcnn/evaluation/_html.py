@@ -96,9 +96,8 @@ def _metric_rows(metrics, confidence, descriptions):
     rows = []
     for name, description in descriptions.items():
         m = metrics[name]
-        interval = ("" if not np.isfinite(m["low"]) else f"{_number(m['low'])} &ndash; {_number(m['high'])}")
         rows.append(f"<tr><td>{html.escape(description)}</td><td>{_number(m['value'])}</td>"
-                    f"<td>{interval}</td></tr>")
+                    f"<td>{_interval(m)}</td></tr>")
     head = f"<tr><th>Metric</th><th>Value</th><th>{confidence:.0%} CI</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
 
