@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "CNNClassifier": "medcnn.estimators",
     "CNNRegressor": "medcnn.estimators",
+    "CNNSurvival": "medcnn.estimators",
     "TransferFeatureExtractor": "medcnn.estimators",
     "load_model": "medcnn.estimators",
     "augment_offline": "medcnn.estimators",
@@ -38,7 +39,7 @@ _LAZY = {
     "features": "medcnn.features",
 }
 
-__all__ = ["CNNClassifier", "CNNRegressor", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
+__all__ = ["CNNClassifier", "CNNRegressor", "CNNSurvival", "TransferFeatureExtractor", "augment_offline", "load_model", "hookimpl", "plugins", "registry", "exceptions",
            "datasets", "evaluation", "explain", "ensemble", "CNNEnsemble", "feature_selection", "features", "testing", "MedCNNError", "__version__"]
 
 

@@ -161,7 +161,7 @@ def test_regression_report_files_plots_and_refusals(ridge_report, tmp_path):
     page = open(path, encoding="utf-8").read()
     assert "MAE <b>" in page and "Root mean squared error" in page
     assert report.plot("residuals").axes[0].get_ylabel().startswith("Residuals")
-    with pytest.raises(ValueError, match="kind='roc' is a plot of classifiers"):
+    with pytest.raises(ValueError, match="kind='roc' is not a plot of a regression report"):
         report.plot("roc")
     with pytest.raises(ValueError, match="compare runs DeLong's test of ROC AUCs"):
         compare(report, report)

@@ -1,4 +1,5 @@
-"""CNNRegressor: regression (a number, or several, per image) on the CNN estimator core."""
+"""CNNRegressor and CNNSurvival: a number (or several) per image, and a risk score from
+survival times, on the CNN estimator core."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import re
 import numpy as np
 from sklearn.base import RegressorMixin
 
+from .._survival import survival_arrays
 from .._validation import StrOptions
 from ._classifier import CNNClassifier
 from ._core import BaseCNN, TaskTargets
 from ._params import SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together
 from ._persistence import loadable
 
-__all__ = ["CNNRegressor", "REGRESSION_LOSSES"]
+__all__ = ["CNNRegressor", "CNNSurvival", "REGRESSION_LOSSES"]
 
 #: Losses of CNNRegressor, by name -> Keras loss class name.
 REGRESSION_LOSSES = {"squared_error": "MeanSquaredError", "absolute_error": "MeanAbsoluteError", "huber": "Huber"}
@@ -194,6 +196,169 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         return tags
 
 
+@loadable
+class CNNSurvival(BaseCNN):
+    """Convolutional neural network for survival times: a risk score per image, trained
+    with the Cox partial likelihood (DeepSurv-style), for times to an event such as
+    death or recurrence, some of them censored.
+
+    The network is ``standardise -> architecture -> [global average pooling] ->
+    dense linear``; its output is the log-risk (log relative hazard): higher means an
+    earlier event. Each batch's loss is the negative Cox partial log-likelihood with
+    Breslow's method for tied times, the batch's samples forming the risk sets; a
+    batch without an event contributes 0. ``y`` is scikit-survival's structured array
+    of ``(event, time)`` (``sksurv.util.Surv.from_arrays(event, time)``), and
+    ``score`` is Harrell's concordance index, as for scikit-survival's estimators.
+    Needs the ``survival`` extra (``pip install "medcnn[survival]"``, scikit-survival).
+
+    Every parameter means what it means for :class:`CNNRegressor`.
+
+    Parameters
+    ----------
+{shared}
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network (images -> log-risk).
+    history_ : dict
+        Per-epoch training metrics (``loss``, ``val_loss``...).
+    n_features_in_, sample_shape_, input_shape_, n_replicas_, n_epochs_, n_steps_
+        As for :class:`CNNClassifier`.
+
+    See Also
+    --------
+    medcnn.datasets.make_histology_survival : Synthetic patches with survival times.
+    medcnn.evaluation.evaluate : Cross-validated C-index and Kaplan-Meier curves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from medcnn import CNNSurvival
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((60, 16, 16, 1)).astype("float32")
+    >>> y = np.array([(e, t) for e, t in zip(rng.random(60) < 0.7, rng.exponential(10, 60) + 1)],
+    ...              dtype=[("event", "?"), ("time", "<f8")])
+    >>> model = CNNSurvival(architecture="lenet5", epochs=2, random_state=0).fit(X, y)
+    >>> model.predict(X[:3]).shape
+    (3,)
+    >>> 0 <= model.score(X, y) <= 1
+    True
+    """
+
+    def __init__(self, architecture="patch_cnn", architecture_params=None, image_size=None,
+                 image_shape=None, resize_mode="resize", epochs="auto", batch_size=64,
+                 learning_rate=2e-3, optimizer="adamw", lr_schedule="cosine", validation_fraction=0.0,
+                 early_stopping=False, augment=("flip", "rotate90"), tta=None, tta_augment=None, transfer=None,
+                 trainable_layers=None, finetune_epochs=None, cache="auto", reader_params=None,
+                 random_state=None, verbose=0, callbacks=None, log_dir=None, checkpoint_dir=None,
+                 distribute=None):
+        self.architecture = architecture
+        self.architecture_params = architecture_params
+        self.image_size = image_size
+        self.image_shape = image_shape
+        self.resize_mode = resize_mode
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.augment = augment
+        self.tta = tta
+        self.tta_augment = tta_augment
+        self.transfer = transfer
+        self.trainable_layers = trainable_layers
+        self.finetune_epochs = finetune_epochs
+        self.cache = cache
+        self.reader_params = reader_params
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.log_dir = log_dir
+        self.checkpoint_dir = checkpoint_dir
+        self.distribute = distribute
+
+    _model_name = "medcnn_survival"
+    _parameter_constraints = {name: rule for name, rule in SHARED_CONSTRAINTS.items() if name != "loss"}
+    _parameter_hints = SHARED_HINTS
+
+    def _check_params(self):
+        super()._check_params()
+        check_params_together(self.get_params(deep=False))
+
+    def _encode_targets(self, y, n_samples, sample_weight):
+        from sklearn.utils.validation import _check_sample_weight
+
+        event, time = survival_arrays(y, type(self).__name__)
+        if len(event) != n_samples:
+            raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(event)} in y.")
+        _, time_rank = np.unique(time, return_inverse=True)  # the loss needs the order of times only
+        weights = _check_sample_weight(sample_weight, np.empty(len(event)), dtype=np.float64)
+        return TaskTargets(targets=np.column_stack([time_rank.ravel(), event]).astype(np.float32),
+                           weights=weights.astype(np.float32), n_outputs=1, stratify=event.astype(int))
+
+    def _head(self, features, n_outputs):
+        import keras
+
+        return keras.layers.Dense(1, dtype="float32", name="log_risk")(features)
+
+    def _loss(self, n_outputs):
+        from .._losses import cox_partial_likelihood
+
+        return cox_partial_likelihood()
+
+    def _combine_views(self, total, views):
+        return total / views
+
+    def predict(self, X, tta=None, on_error="raise"):
+        """Predicted risk scores (log relative hazard): higher means an earlier event.
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+            Same forms as in ``fit``.
+        tta : int, optional
+            Number of test-time views to average; overrides the ``tta`` parameter.
+        on_error : {"raise", "skip"}, default="raise"
+            For file paths, as in :meth:`CNNClassifier.predict_proba`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._predict_outputs(X, tta, on_error)[:, 0]
+
+    def score(self, X, y, sample_weight=None):
+        """Harrell's concordance index of the predicted risks (scikit-survival's
+        ``concordance_index_censored``): the share of comparable pairs of samples
+        whose risks are in the order of their event times.
+
+        Parameters
+        ----------
+        X : array-like or sequence of paths
+        y : structured array of (event, time)
+        sample_weight : None
+            Not supported (the C-index has no sample weights); must be None.
+
+        Returns
+        -------
+        float
+            0.5 for random risks, 1 for a perfect order.
+        """
+        if sample_weight is not None:
+            raise ValueError("CNNSurvival.score takes no sample_weight: Harrell's C-index is unweighted.")
+        from sksurv.metrics import concordance_index_censored
+
+        event, time = survival_arrays(y, type(self).__name__)
+        return float(concordance_index_censored(event, time, self.predict(X))[0])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
 def _is_number(value):
     try:
         float(value)
@@ -210,3 +375,5 @@ CNNRegressor.__doc__ = CNNRegressor.__doc__.format(
         "held out (stratified) to report", "held out to report"),
     shared_tail=_parameter_docs(CNNClassifier.__doc__, [n for n in _TAIL if n != "loss"]).replace(
         "``predict_proba`` averages the probabilities", "``predict`` averages the predictions"))
+_SURVIVAL = [n for n in CNNRegressor._parameter_constraints if n in CNNSurvival._parameter_constraints]
+CNNSurvival.__doc__ = CNNSurvival.__doc__.format(shared=_parameter_docs(CNNRegressor.__doc__, _SURVIVAL))

@@ -10,6 +10,7 @@ from sklearn.base import clone, is_regressor
 from ._groups import aggregate_by_group, default_cv
 from ._metrics import binary_metrics
 from ._report import EvaluationReport
+from ._survival import is_survival_target
 
 __all__ = ["evaluate"]
 
@@ -76,6 +77,15 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     intervals; the folds are plain (grouped) K folds, and per patient the mean
     target is compared with the aggregated prediction.
 
+    For survival times (``y`` scikit-survival's structured array of ``(event,
+    time)``; ``CNNSurvival`` or any scikit-survival model) the report holds Harrell's
+    C-index and Uno's C-index (truncated at the 90th percentile of the times), with
+    bootstrap intervals, and the Kaplan-Meier curves of the predicted high- and
+    low-risk halves with the log-rank test. Folds are stratified by event; each
+    fold's risks are centred on their median before pooling (risk scores of
+    different models have different origins). Per patient, the aggregated risk is
+    scored against the patient's outcome (when all its samples share it).
+
     Parameters
     ----------
     estimator : classifier with predict_proba
@@ -84,7 +94,8 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         The samples, in any form ``estimator`` accepts.
     y : array-like of shape (n,) or (n, n_labels)
         Two or more classes; or a 0/1 indicator of several labels per sample (the
-        columns of a DataFrame name the labels).
+        columns of a DataFrame name the labels); numbers for a regressor; or
+        scikit-survival's structured array of ``(event, time)``.
     groups : array-like of shape (n,), optional
         Patient (or other) group of each sample.
     cv : int or splitter, default=5
@@ -148,6 +159,14 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    if is_survival_target(y):
+        from ._survival import evaluate_survival
+
+        if pos_label is not None:
+            raise ValueError(f"pos_label={pos_label!r} applies to two classes; y holds survival times. "
+                             "Leave pos_label out.")
+        return evaluate_survival(estimator, X, y, groups, cv, aggregate=aggregate, n_bootstraps=n_bootstraps,
+                                 confidence=confidence, random_state=random_state, verbose=verbose)
     if is_regressor(estimator):
         from ._regression import evaluate_regression
 

@@ -8,7 +8,7 @@ import html
 
 import numpy as np
 
-from ._metrics import METRICS, REGRESSION_METRICS
+from ._metrics import METRICS, REGRESSION_METRICS, SURVIVAL_METRICS
 from ._multiclass import CLASS_METRICS, MULTICLASS_METRICS
 from ._multilabel import MULTILABEL_METRICS
 
@@ -26,6 +26,8 @@ CAPTIONS = {
     "prediction_error": "Out-of-fold predictions against the actual values; the diagonal is a perfect prediction.",
     "residuals": "Residuals (actual - predicted) against the predicted values; a trend or a funnel shows "
                  "a bias or an error that grows with the value.",
+    "kaplan_meier": "Kaplan-Meier survival curves (95% pointwise bands) of the samples whose out-of-fold risk is "
+                    "above (high risk) and at most (low risk) the median of their fold, with the log-rank test.",
 }
 
 #: Captions that differ for three or more classes.
@@ -75,6 +77,8 @@ def _number(value, digits=3):
 
 
 def _descriptions(report):
+    if report.survival:
+        return SURVIVAL_METRICS
     if report.regression:
         return REGRESSION_METRICS
     if report.multilabel:
@@ -104,7 +108,8 @@ def _metric_rows(metrics, confidence, descriptions):
 
 def _fold_table(report):
     names = list(_descriptions(report))
-    counts = [] if report.classes is not None or report.regression else [("Positives", "n_positive")]
+    counts = ([("Events", "n_events")] if report.survival else [] if report.classes is not None or report.regression
+              else [("Positives", "n_positive")])
     head = "<tr><th>Fold</th><th>Test samples</th>" + "".join(f"<th>{c}</th>" for c, _ in counts) + "".join(
         f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     rows = "".join(
@@ -131,6 +136,15 @@ def _class_table(report, class_metrics):
 def _headline(report, summary, units):
     """(title, the line under the heading, the key result) of the page."""
     m = report.metrics
+    if report.survival:
+        key = "; ".join(f"{label} <b>{_number(m[name]['value'])}</b> ({report.confidence:.0%} CI "
+                        f"{_number(m[name]['low'])}&ndash;{_number(m[name]['high'])})" for name, label in (
+                            ("c_index", "Harrell's C-index"),
+                            ("c_index_uno", f"Uno's C (to time {report.truncation_time:.4g})"))) + "."
+        times = report.y_true["time"]
+        line = (f"{summary['n_events']} events, {summary['n_samples'] - summary['n_events']} censored; times from "
+                f"{_number(float(times.min()))} to {_number(float(times.max()))}")
+        return "survival", line, key
     if report.regression:
         key = "; ".join(f"{label} <b>{_number(m[name]['value'])}</b> ({report.confidence:.0%} CI "
                         f"{_number(m[name]['low'])}&ndash;{_number(m[name]['high'])})"
@@ -168,16 +182,17 @@ def _patient_section(report):
         return ""
     if report.patient_metrics is None:
         why = {"regression": "there are too few patients",
+               "survival": "the samples of a patient have different outcomes, or too few patients have an event",
                "multiclass": "the patients' classes do not cover every class",
                "multilabel": "a label is on every patient or on none",
                "binary": "every patient has samples of the positive class"}[report.task]
         return f"<h2>Per patient</h2><p>No patient-level table: {why}, so patient-level metrics are undefined.</p>"
-    truth = {"regression": "the mean of its samples' targets",
+    truth = {"regression": "the mean of its samples' targets", "survival": "its outcome (event, time)",
              "multiclass": "its highest class" if report.ordinal else "its most frequent class",
              "multilabel": "whether any of its samples has the label",
              "binary": "whether the patient has any positive sample"}[report.task]
     per = {"multiclass": ", per class", "multilabel": ", per label"}.get(report.task, "")
-    value = "prediction" if report.regression else "probability"
+    value = {"regression": "prediction", "survival": "risk"}.get(report.task, "probability")
     text = (f"<h2>Per patient</h2><p>One {value} per patient (the {html.escape(report.aggregate)} "
             f"of its samples' out-of-fold {value.replace('y', 'ie')}s{per}), "
             f"scored against {truth}.</p>{_metric_rows(report.patient_metrics, report.confidence, _descriptions(report))}")
@@ -205,7 +220,10 @@ def render_html(report, images):
     method = (f"{report.confidence:.0%} confidence intervals: percentile bootstrap with "
               f"{report.n_bootstraps} resamples of "
               + ("whole patients" if grouped else "samples")
-              + ". Metrics computed with scikit-learn on the pooled out-of-fold probabilities.")
+              + ". Metrics computed with " + {
+                  "survival": "scikit-survival on the pooled out-of-fold risks (each fold's centred on its median)",
+                  "regression": "scikit-learn on the pooled out-of-fold predictions"}.get(
+                  report.task, "scikit-learn on the pooled out-of-fold probabilities") + ".")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

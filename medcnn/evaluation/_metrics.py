@@ -11,7 +11,8 @@ import numpy as np
 from sklearn import metrics as skm
 
 __all__ = ["METRICS", "binary_metrics", "metric_functions", "weighted_binary_metrics", "weighted_roc_auc",
-           "score_runs", "REGRESSION_METRICS", "regression_metrics", "weighted_regression_metrics"]
+           "score_runs", "REGRESSION_METRICS", "regression_metrics", "weighted_regression_metrics",
+           "SURVIVAL_METRICS"]
 
 #: Name -> (needs a threshold, description) in report order.
 METRICS = {
@@ -187,3 +188,9 @@ def weighted_regression_metrics(weights, y_true, y_pred):
     with np.errstate(invalid="ignore", divide="ignore"):
         return {"mae": (w @ np.abs(error)) / total, "rmse": np.sqrt((w @ error ** 2) / total),
                 "r2": np.where(spread > 0, 1 - (w @ error ** 2) / spread, np.nan)}
+
+#: Metrics of a survival model's report, by name -> description.
+SURVIVAL_METRICS = {
+    "c_index": "Harrell's concordance index (C-index)",
+    "c_index_uno": "Uno's concordance index (inverse probability of censoring weights), truncated",
+}

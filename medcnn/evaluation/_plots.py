@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plot_roc", "plot_pr", "plot_confusion", "plot_calibration", "plot_history",
-           "plot_patient_roc", "plot_prediction_error", "plot_residuals", "plot_embedding", "save_png"]
+           "plot_patient_roc", "plot_prediction_error", "plot_residuals", "plot_kaplan_meier", "plot_embedding", "save_png"]
 
 
 def _axes(ax, size=(5, 4.5)):
@@ -192,6 +192,35 @@ def plot_history(report, ax=None):
     ax.set_ylabel("loss")
     ax.set_title("Training history")
     ax.legend(fontsize=7, ncols=2)
+    return figure
+
+
+def plot_kaplan_meier(report, ax=None):
+    """Kaplan-Meier curves (with 95% pointwise bands) of the samples whose out-of-fold risk is
+    above and at most the median of their fold, and the log-rank test between them."""
+    from sksurv.compare import compare_survival
+    from sksurv.nonparametric import kaplan_meier_estimator
+
+    figure, ax = _axes(ax, (5.5, 4.5))
+    y = report.y_true
+    high = report.y_score > 0  # each fold's risks are centred on their median
+    for mask, name, colour in ((~high, "low risk", "tab:blue"), (high, "high risk", "tab:red")):
+        if not mask.any():
+            continue
+        times, survival, (low, upper) = kaplan_meier_estimator(y["event"][mask], y["time"][mask],
+                                                               conf_type="log-log")
+        ax.step(times, survival, where="post", color=colour,
+                label=f"{name} ({int(mask.sum())}, {int(y['event'][mask].sum())} events)")
+        ax.fill_between(times, low, upper, step="post", alpha=0.2, color=colour, linewidth=0)
+    title = "Kaplan-Meier by predicted risk"
+    if high.any() and (~high).any():
+        _, p_value = compare_survival(y, high.astype(int))
+        title += f" (log-rank p = {p_value:.2g})"
+    ax.set_xlabel("time")
+    ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
     return figure
 
 

@@ -83,6 +83,12 @@ class EvaluationReport:
     regression : bool, default=False
         Whether the report is of a regressor: then ``y_score`` holds the predicted
         values and ``metrics`` the MAE, RMSE and R².
+    survival : bool, default=False
+        Whether the report is of a survival model: then ``y_true`` is the structured
+        array of ``(event, time)``, ``y_score`` the risk scores (each fold's centred on
+        its median) and ``metrics`` Harrell's and Uno's C-index.
+    truncation_time : float or None, default=None
+        The time Uno's C-index is truncated at (survival).
 
     Attributes
     ----------
@@ -133,6 +139,8 @@ class EvaluationReport:
     ordinal: bool = False
     multilabel: bool = False
     regression: bool = False
+    survival: bool = False
+    truncation_time: float | None = None
 
     @property
     def multiclass(self):
@@ -141,16 +149,17 @@ class EvaluationReport:
 
     @property
     def task(self):
-        """``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``."""
-        if self.regression:
-            return "regression"
+        """``"binary"``, ``"multiclass"``, ``"multilabel"``, ``"regression"`` or ``"survival"``."""
+        if self.regression or self.survival:
+            return "survival" if self.survival else "regression"
         return "multilabel" if self.multilabel else "multiclass" if self.multiclass else "binary"
 
     @property
     def y01(self):
         """1 for the positive class, 0 otherwise (two classes only)."""
-        if self.regression:
-            raise ValueError("This report is of a regressor; its targets are y_true and its predictions y_score.")
+        if self.regression or self.survival:
+            raise ValueError(f"This report is of a {self.task} model; its targets are y_true and its predictions "
+                             "y_score.")
         if self.classes is not None:
             raise ValueError(f"This report is of {len(self.classes)} {'labels' if self.multilabel else 'classes'}, "
                              "not of a positive and a negative class; use y_true, with classes and y_score "
@@ -172,8 +181,8 @@ class EvaluationReport:
     @property
     def y_pred(self):
         """Predicted labels: at the report's threshold, or the most probable class (the
-        predicted values of a regressor)."""
-        if self.regression:
+        predicted values of a regressor, the risks of a survival model)."""
+        if self.regression or self.survival:
             return self.y_score
         if self.multilabel:
             return (self.y_score >= self.threshold).astype(int)
@@ -207,12 +216,16 @@ class EvaluationReport:
             "negative_label": self.neg_label, "threshold": self.threshold,
             "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
             "task": self.task, "n_samples": int(len(self.y_true)),
-            "n_positive": None if self.classes is not None or self.regression else int(self.y01.sum()),
+            "n_positive": None if self.classes is not None or self.task in ("regression", "survival")
+            else int(self.y01.sum()),
             "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
             "patient_aggregate": self.aggregate if self.groups is not None else None,
             "metrics": self.metrics, "patient_metrics": self.patient_metrics,
             "fold_metrics": self.fold_metrics,
         }
+        if self.survival:
+            summary.update({"n_events": int(self.y_true["event"].sum()),
+                            "truncation_time": self.truncation_time})
         if self.classes is not None:
             names = [str(c) for c in self.classes]
             summary.update({
@@ -305,12 +318,13 @@ class EvaluationReport:
         Parameters
         ----------
         kind : {"roc", "pr", "confusion", "calibration", "history", "patient_roc", \
-"prediction_error", "residuals"}
+"prediction_error", "residuals", "kaplan_meier"}
             ROC curve with the bootstrap confidence band, precision-recall curve,
             confusion matrix at the threshold, calibration curve, training history
             per fold, or the patient-level ROC curve; for a regressor, predicted
             against actual values, or residuals against predicted values
-            (scikit-learn's ``PredictionErrorDisplay``).
+            (scikit-learn's ``PredictionErrorDisplay``); for a survival model, the
+            Kaplan-Meier curves of the predicted high- and low-risk halves.
         ax : matplotlib Axes, optional
             Where to draw (a new figure if omitted).
 
@@ -324,10 +338,11 @@ class EvaluationReport:
         drawers = {"roc": _plots.plot_roc, "pr": _plots.plot_pr, "confusion": _plots.plot_confusion,
                    "calibration": _plots.plot_calibration, "history": _plots.plot_history,
                    "patient_roc": _plots.plot_patient_roc, "prediction_error": _plots.plot_prediction_error,
-                   "residuals": _plots.plot_residuals}
-        if self.regression and kind in ("roc", "pr", "confusion", "calibration", "patient_roc"):
-            raise ValueError(f"kind={kind!r} is a plot of classifiers; a regressor's report draws "
-                             "'prediction_error', 'residuals' and 'history'.")
+                   "residuals": _plots.plot_residuals, "kaplan_meier": _plots.plot_kaplan_meier}
+        own = {"regression": ("prediction_error", "residuals"), "survival": ("kaplan_meier",)}
+        if kind in drawers and kind not in own.get(self.task, PLOTS[:4] + ("patient_roc",)) + ("history",):
+            raise ValueError(f"kind={kind!r} is not a plot of a {self.task} report; it draws "
+                             f"{sorted(own.get(self.task, PLOTS[:4] + ('patient_roc',)) + ('history',))}.")
         if kind not in drawers:
             raise ValueError(f"kind={kind!r} is not a report plot; use one of {sorted(drawers)}.")
         return drawers[kind](self, ax=ax)
@@ -359,9 +374,10 @@ class EvaluationReport:
         os.makedirs(folder, exist_ok=True)
         images = {}
         kinds = list({"binary": PLOTS[:4], "multiclass": PLOTS[:3], "multilabel": PLOTS[:2],
-                      "regression": ("prediction_error", "residuals")}[self.task]) + (
+                      "regression": ("prediction_error", "residuals"), "survival": ("kaplan_meier",)}[self.task]) + (
             ["history"] if any(self.histories) else []) + (
-            ["patient_roc"] if self.patient_metrics is not None and not self.regression else [])
+            ["patient_roc"] if self.patient_metrics is not None and self.task not in ("regression", "survival")
+            else [])
         for kind in kinds:
             figure = self.plot(kind)
             images[kind] = save_png(figure, os.path.join(folder, f"{kind}.png"))
@@ -377,12 +393,15 @@ class EvaluationReport:
 
         scores = self.y_score.reshape(len(self.y_true), -1)
         score_names = ([f"p_{c}" for c in self.classes] if self.classes is not None else
-                       ["prediction"] if self.regression else ["score"])
+                       ["prediction"] if self.regression else ["risk"] if self.survival else ["score"])
         truth, pred = self.y_true.reshape(len(self.y_true), -1), self.y_pred.reshape(len(self.y_true), -1)
-        if self.regression:
+        if self.regression or self.survival:
             pred = np.zeros((len(self.y_true), 0))  # the prediction is the score column
-        truth_names, pred_names = ((["y_true"], [] if self.regression else ["y_pred"]) if not self.multilabel else
+        truth_names, pred_names = ((["y_true"], [] if self.regression or self.survival else ["y_pred"])
+                                   if not self.multilabel else
                                    ([f"y_{c}" for c in self.classes], [f"pred_{c}" for c in self.classes]))
+        if self.survival:
+            truth, truth_names = list(zip(self.y_true["event"].astype(int), self.y_true["time"])), ["event", "time"]
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["index", "fold", "group", *truth_names, *score_names, *pred_names])
