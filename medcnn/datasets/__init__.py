@@ -1,4 +1,5 @@
-"""Datasets: loaders, image readers and the synthetic histology generator.
+"""Datasets: loaders, image readers and the synthetic histology generators (two classes, grades,
+several findings, a measured quantity, survival times).
 
 Examples
 --------
@@ -18,7 +19,10 @@ from ._readers import (PILLOW_SUFFIXES, has_colour, max_image_pixels,  # noqa: F
                        pillow_header)  # pipeline and the built-in plugin, not public API
 from ._readers import read_with_pillow
 from ._synthetic import make_histology
+from ._synthetic_tasks import (HISTOLOGY_FINDINGS, make_histology_multilabel, make_histology_regression,
+                               make_histology_survival)
 
-__all__ = ["ErrorPolicy", "ImageDataset", "IDC_PATIENT_PATTERN", "guess_loader", "inspect_image", "load",
-           "load_arrays", "load_csv", "load_directory", "load_idc", "make_histology", "read_image",
+__all__ = ["ErrorPolicy", "HISTOLOGY_FINDINGS", "ImageDataset", "IDC_PATIENT_PATTERN", "guess_loader",
+           "inspect_image", "load", "load_arrays", "load_csv", "load_directory", "load_idc", "make_histology",
+           "make_histology_multilabel", "make_histology_regression", "make_histology_survival", "read_image",
            "read_with_pillow", "reader_for", "to_channels"]

@@ -17,7 +17,8 @@ _OD_EOSIN = np.array([0.10, 0.95, 0.30])
 # Nuclei of each class, in pixels of a 50 x 50 patch (scaled with ``image_size``):
 # mean count, radius range, largest aspect ratio, boundary irregularity,
 # darkness (haematoxylin concentration), chromatin graininess, and the fraction
-# of nuclei crowded into one nest rather than scattered.
+# of nuclei crowded into one nest rather than scattered. Intermediate tumour
+# grades interpolate between the two (see ``_nucleus_parameters``).
 _NUCLEI = {
     0: dict(count=9.0, radius=(1.6, 2.2), aspect=1.25, irregularity=0.03,
             darkness=(1.2, 1.5), chromatin=0.08, clustered=0.2),
@@ -28,6 +29,8 @@ _NUCLEI = {
 # a reference nuclear load (mean haematoxylin per pixel).
 _COMPENSATION = 0.7
 _REFERENCE_H = 0.5
+# Share of the stain that necrotic tissue loses (see ``_stain``).
+_NECROSIS_PALLOR = 0.7
 # Patches rendered at once (bounds the memory of the intermediate arrays).
 _CHUNK = 256
 
@@ -41,27 +44,69 @@ def _as_generator(random_state) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _validate(n_samples, image_size, weights):
-    def is_int(value):
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
-    if not is_int(n_samples) or n_samples < 2:
+
+def _validate_sizes(n_samples, image_size):
+    if not _is_int(n_samples) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}.")
-    if not is_int(image_size) or image_size < 8:
+    if not _is_int(image_size) or image_size < 8:
         raise ValueError(
             f"image_size must be an integer >= 8 (pixels per side); got {image_size!r}."
         )
+
+
+def _validate(n_samples, image_size, weights, n_classes=2):
+    _validate_sizes(n_samples, image_size)
+    if not _is_int(n_classes) or n_classes < 2:
+        raise ValueError(
+            f"n_classes must be an integer >= 2 (2: benign/malignant, 3 or more: tumour "
+            f"grades); got {n_classes!r}."
+        )
+    if weights is None:
+        return np.array([0.7, 0.3]) if n_classes == 2 else np.full(n_classes, 1.0 / n_classes)
     try:
         w = np.asarray(weights, dtype=float)
     except (TypeError, ValueError):
         w = None
-    if (w is None or w.shape != (2,) or not np.all(np.isfinite(w)) or np.any(w < 0)
+    if (w is None or w.shape != (n_classes,) or not np.all(np.isfinite(w)) or np.any(w < 0)
             or not np.isclose(w.sum(), 1.0)):
-        raise ValueError(
-            f"weights must be two non-negative numbers summing to 1 (fractions of benign "
-            f"and malignant patches), e.g. (0.7, 0.3); got {weights!r}."
-        )
+        if n_classes == 2:
+            message = ("weights must be two non-negative numbers summing to 1 (fractions of benign "
+                       "and malignant patches), e.g. (0.7, 0.3)")
+        else:
+            message = (f"weights must be {n_classes} non-negative numbers summing to 1 (fractions "
+                       f"of grades 0 to {n_classes - 1}, one per class for n_classes={n_classes}), "
+                       f"or None for equal fractions")
+        hint = ""
+        if w is not None and w.ndim == 1 and len(w) >= 2 and len(w) != n_classes:
+            hint = f" For {len(w)} classes, pass n_classes={len(w)}."
+        raise ValueError(f"{message}; got {weights!r}.{hint}")
     return w
+
+
+def _nucleus_parameters(severity):
+    """Nucleus parameters per patch, ``{key: (n, 1 or 2) array}``, for severities in [0, 1].
+
+    Severity 0 gives the benign nuclei of ``_NUCLEI[0]``, 1 the malignant ones of
+    ``_NUCLEI[1]`` (exactly), values in between a linear interpolation of every
+    parameter.
+    """
+    t = np.asarray(severity, dtype=float).reshape(-1, 1)
+    return {key: (1.0 - t) * np.array(_NUCLEI[0][key], dtype=float).reshape(1, -1)
+            + t * np.array(_NUCLEI[1][key], dtype=float).reshape(1, -1)
+            for key in _NUCLEI[0]}
+
+
+def _class_counts(n, weights):
+    """Patches per class: ``n * weights`` rounded by largest remainder, summing to ``n``."""
+    exact = n * np.asarray(weights, dtype=float)
+    counts = np.floor(exact).astype(int)
+    remainder = exact - counts
+    order = np.argsort(-remainder, kind="stable")
+    counts[order[:n - counts.sum()]] += 1
+    return counts
 
 
 def _smooth_noise(rng, n, size, sigma, gaussian_filter):
@@ -74,15 +119,17 @@ def _smooth_noise(rng, n, size, sigma, gaussian_filter):
     return field
 
 
-def _draw_nuclei(rng, labels, size, scale):
+def _draw_nuclei(rng, nucleus_parameters, size, scale):
     """Haematoxylin concentration of the nuclei and their soft mask, ``(n, size, size)`` each.
 
-    Each nucleus is an ellipse with a wavy boundary (harmonics of the polar angle),
-    evaluated on a small window around its centre only.
+    ``nucleus_parameters`` holds the parameters of each patch's nuclei (as made by
+    ``_nucleus_parameters``), ``(n, 1)`` arrays (``(n, 2)`` for the ranges). Each
+    nucleus is an ellipse with a wavy boundary (harmonics of the polar angle),
+    evaluated on a small window around its centre only. Also returns the chromatin
+    graininess of each patch, ``(n,)``.
     """
-    n = len(labels)
-    p = {key: np.array([_NUCLEI[int(c)][key] for c in labels], dtype=float).reshape(n, -1)
-         for key in _NUCLEI[0]}
+    p = nucleus_parameters
+    n = len(p["count"])
     counts = rng.poisson(p["count"][:, 0] * (size / 50.0) ** 2 * rng.uniform(0.75, 1.25, n))
     counts = np.maximum(counts, 1)
     image = np.repeat(np.arange(n), counts)  # image index of every nucleus
@@ -146,8 +193,8 @@ def _draw_nuclei(rng, labels, size, scale):
     return hema, mask, p["chromatin"][:, 0]
 
 
-def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_state=None):
-    """Generate synthetic H&E-stained histology patches of two classes.
+def make_histology(n_samples=200, image_size=50, weights=None, random_state=None, n_classes=2):
+    """Generate synthetic H&E-stained histology patches of two classes or ordered grades.
 
     Each patch shows pink (eosin) stroma with smooth low-frequency texture and
     purple (haematoxylin) nuclei. Benign patches (label 0) hold few small,
@@ -158,6 +205,13 @@ def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_stat
     of a patch tells little about its class: telling the classes apart requires
     looking at texture and morphology, as a CNN does.
 
+    With ``n_classes >= 3`` the labels are ordered tumour grades 0 to
+    ``n_classes - 1``: grade 0 has the benign nuclei, the top grade the malignant
+    ones, and the grades in between interpolate every nucleus property (count,
+    size, elongation, irregularity, darkness, chromatin, crowding) linearly, so
+    that each grade looks a step more malignant than the one below. Neighbouring
+    grades overlap, as real ones do.
+
     Parameters
     ----------
     n_samples : int, default=200
@@ -165,25 +219,37 @@ def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_stat
     image_size : int, default=50
         Side of the square patches in pixels, at least 8. Nuclei are scaled with
         it, so small patches look like zoomed-out large ones.
-    weights : tuple of two floats, default=(0.7, 0.3)
-        Fractions of benign and malignant patches; non-negative, summing to 1.
-        Class counts are ``round(n_samples * weights[1])`` malignant patches and
-        the rest benign.
+    weights : sequence of ``n_classes`` floats or None, default=None
+        Fractions of the classes; non-negative, summing to 1. None means
+        ``(0.7, 0.3)`` for two classes and equal fractions for more. With two
+        classes there are ``round(n_samples * weights[1])`` malignant patches and
+        the rest benign; with more, ``n_samples * weights`` rounded so that the
+        counts sum to ``n_samples`` (largest remainders round up).
     random_state : int, numpy.random.RandomState, numpy.random.Generator or None
         Seed or generator for reproducible output.
+    n_classes : int, default=2
+        2 for benign (0) and malignant (1) patches; 3 or more for that many
+        ordered grades.
 
     Returns
     -------
     X : numpy.ndarray of uint8, shape (n_samples, image_size, image_size, 3)
         RGB patches.
     y : numpy.ndarray of int, shape (n_samples,)
-        0 for benign, 1 for malignant, in shuffled order.
+        0 for benign, 1 for malignant (with ``n_classes >= 3``: the grade), in
+        shuffled order.
 
     Raises
     ------
     ValueError
-        If ``n_samples < 2``, ``image_size < 8`` or ``weights`` is not two
-        non-negative numbers summing to 1.
+        If ``n_samples < 2``, ``image_size < 8``, ``n_classes < 2`` or
+        ``weights`` is not ``n_classes`` non-negative numbers summing to 1.
+
+    See Also
+    --------
+    make_histology_multilabel : Several independent findings per patch.
+    make_histology_regression : Nuclear area fraction as a continuous target.
+    make_histology_survival : Survival times that depend on the nuclear burden.
 
     Examples
     --------
@@ -193,29 +259,51 @@ def make_histology(n_samples=200, image_size=50, weights=(0.7, 0.3), random_stat
     ((10, 32, 32, 3), dtype('uint8'))
     >>> int(y.sum())
     5
+
+    Four grades, equally frequent by default:
+
+    >>> import numpy as np
+    >>> X, y = make_histology(12, image_size=32, n_classes=4, random_state=0)
+    >>> np.bincount(y).tolist()
+    [3, 3, 3, 3]
     """
-    w = _validate(n_samples, image_size, weights)
+    w = _validate(n_samples, image_size, weights, n_classes)
     rng = _as_generator(random_state)
     n, size = int(n_samples), int(image_size)
-    n_malignant = int(np.clip(np.round(n * w[1]), 0, n))
-    y = np.zeros(n, dtype=int)
-    y[:n_malignant] = 1
+    if n_classes == 2:
+        n_malignant = int(np.clip(np.round(n * w[1]), 0, n))
+        y = np.zeros(n, dtype=int)
+        y[:n_malignant] = 1
+    else:
+        y = np.repeat(np.arange(int(n_classes)), _class_counts(n, w))
     y = y[rng.permutation(n)]
+    severity = y / (int(n_classes) - 1.0)  # 0 and 1 exactly for two classes
     X = np.empty((n, size, size, 3), dtype=np.uint8)
     for start in range(0, n, _CHUNK):
-        X[start:start + _CHUNK] = _render(rng, y[start:start + _CHUNK], size)
+        X[start:start + _CHUNK] = _render(rng, _nucleus_parameters(severity[start:start + _CHUNK]), size)
     return X, y
 
 
-def _render(rng, y, size):
-    """RGB patches ``(len(y), size, size, 3)`` of uint8 for the labels ``y``."""
+def _render(rng, nucleus_parameters, size):
+    """RGB patches ``(n, size, size, 3)`` of uint8 with nuclei drawn from ``nucleus_parameters``."""
+    nuclei, mask, chromatin = _draw_nuclei(rng, nucleus_parameters, size, size / 50.0)
+    return _stain(rng, nuclei, mask, chromatin, size)
+
+
+def _stain(rng, nuclei, mask, chromatin, size, necrosis=None):
+    """RGB patches of uint8 from drawn nuclei: stroma, stain, blur, colour and noise.
+
+    ``nuclei`` and ``mask`` are the haematoxylin and soft mask of the nuclei,
+    ``(n, size, size)``; ``chromatin`` the graininess of each patch's nuclei, ``(n,)``;
+    ``necrosis``, if given, ``(n, size, size)`` in [0, 1], where the tissue is pale and
+    structureless (necrotic).
+    """
     from scipy.ndimage import gaussian_filter
 
-    n = len(y)
+    n = len(nuclei)
     scale = size / 50.0
     # Nuclei (haematoxylin) with chromatin texture: coarse and clumped in malignant
     # nuclei, fine in benign ones.
-    nuclei, mask, chromatin = _draw_nuclei(rng, y, size, scale)
     grain = gaussian_filter(rng.standard_normal((n, size, size)), (0, 0.6 * scale, 0.6 * scale))
     grain /= grain.std(axis=(1, 2), keepdims=True) + 1e-12
     nuclei *= np.clip(1.0 + chromatin[:, None, None] * grain, 0.4, None)
@@ -228,6 +316,11 @@ def _render(rng, y, size):
     gaps = _smooth_noise(rng, n, size, max(size / 10.0, 1.0), gaussian_filter)
     gap_level = rng.uniform(0.8, 2.5, n)[:, None, None]
     tissue = 1.0 / (1.0 + np.exp(-4.0 * (gap_level - gaps)))  # ~0 in the pale gaps
+    if necrosis is not None:
+        # Necrotic tissue: pale, fibres and texture lost.
+        tissue = tissue * (1.0 - _NECROSIS_PALLOR * necrosis)
+        low = low * (1.0 - necrosis)
+        fibres = fibres * (1.0 - necrosis)
     stroma = np.clip(1.0 + 0.25 * low + 0.12 * fibres, 0.0, None) * tissue
     background = 1.0 - mask
 
