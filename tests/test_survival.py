@@ -149,6 +149,10 @@ def test_evaluate_survival_reports_harrells_and_unos_c_with_patients_and_kaplan_
         report.plot("roc")
     with pytest.raises(ValueError, match="survival model"):
         report.y01
+    from medcnn.evaluation import compare
+
+    with pytest.raises(ValueError, match="C-index intervals"):
+        compare(report, report)
 
 
 def test_evaluate_survival_patients_with_different_outcomes_get_no_patient_table():
@@ -195,3 +199,22 @@ def test_evaluate_cnn_survival_on_images_with_patients(tmp_path):
     assert len(report.histories) == 2 and len(report.histories[0]["loss"]) == 6
     report.save(tmp_path / "report")
     assert (tmp_path / "report" / "history.png").exists() and (tmp_path / "report" / "kaplan_meier.png").exists()
+
+
+@pytest.mark.slow
+def test_cnn_survival_in_scikit_learn_tools_and_as_a_feature_backbone():
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sksurv.linear_model import CoxPHSurvivalAnalysis
+
+    from medcnn import TransferFeatureExtractor
+
+    X, y, _ = _images(80, seed=5)
+    model = CNNSurvival(architecture="lenet5", epochs=1, random_state=0)
+    scores = cross_val_score(model, X, y, cv=2)  # scored by Harrell's C
+    assert scores.shape == (2,) and ((0 <= scores) & (scores <= 1)).all()
+    fitted = model.fit(X, y)
+    pipeline = make_pipeline(TransferFeatureExtractor(backbone=fitted), CoxPHSurvivalAnalysis(alpha=1.0)).fit(X, y)
+    features = pipeline[0].transform(X[:4])
+    assert features.shape[0] == 4 and features.shape[1] == fitted.model_.layers[-1].input.shape[-1]
+    assert 0 <= pipeline.score(X, y) <= 1

@@ -343,6 +343,9 @@ def compare(report_a, report_b):
     if report_a.regression or report_b.regression:
         raise ValueError("compare runs DeLong's test of ROC AUCs, which regressors do not have; compare "
                          "their MAE or R² intervals, or evaluate both and test the paired errors.")
+    if report_a.survival or report_b.survival:
+        raise ValueError("compare runs DeLong's test of ROC AUCs, which survival models do not have; compare "
+                         "their C-index intervals (report.metrics['c_index']).")
     if report_a.classes is not None or report_b.classes is not None:
         if not (report_a.task == report_b.task and np.array_equal(report_a.classes, report_b.classes)):
             raise ValueError("The two reports are not of the same classes or labels; evaluate both "
