@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["survival_arrays", "survival_target"]
+__all__ = ["SURVIVAL_DTYPE", "survival_arrays", "survival_target"]
+
+#: scikit-survival's structured array of ``(event, time)``, as ``Surv.from_arrays(event, time)`` makes it.
+SURVIVAL_DTYPE = np.dtype([("event", "?"), ("time", "<f8")])
 
 
 def survival_arrays(y, name="CNNSurvival"):
@@ -45,6 +48,6 @@ def survival_arrays(y, name="CNNSurvival"):
 
 def survival_target(event, time):
     """scikit-survival's structured array of ``(event, time)`` (what ``Surv.from_arrays`` makes)."""
-    y = np.empty(len(event), dtype=[("event", "?"), ("time", "<f8")])
+    y = np.empty(len(event), dtype=SURVIVAL_DTYPE)
     y["event"], y["time"] = event, time
     return y

@@ -1,7 +1,9 @@
 """The ``medcnn`` command line.
 
 ``medcnn train``, ``predict`` and ``evaluate`` fit, apply and cross-validate a
-CNNClassifier on a dataset folder or manifest; ``describe`` summarises a dataset,
+CNNClassifier (one label or several per image), a CNNRegressor or a CNNSurvival on a
+dataset folder or manifest, by the task of its targets (``--task``, inferred when it
+can be); ``describe`` summarises a dataset,
 ``plugins`` lists the registered components and ``demo`` runs a small
 cross-validation. Options may come from a TOML or YAML file (``--config``).
 
@@ -19,8 +21,9 @@ import sys
 from ._config import read_config
 from ._demo import demo_command
 from ._info import describe_command, plugins_command
-from ._model import (add_data_options, add_model_options, evaluate_command, predict_command,
-                     train_command)
+from ._model import add_data_options, add_model_options, evaluate_command, train_command
+from ._predict import predict_command
+from ._tasks import add_task_options
 
 __all__ = ["main", "build_parser"]
 
@@ -28,7 +31,8 @@ CONFIGURABLE = ("train", "predict", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medcnn", description="CNN medical image classification.")
+    parser = argparse.ArgumentParser(prog="medcnn",
+                                     description="CNN medical image classification, regression and survival.")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="cross-validate a CNN on synthetic histology or an image folder")
     demo.add_argument("--data", help="class-per-folder image tree (e.g. ../shared/data/idc/Train)")
@@ -43,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--architecture", default="workshop_cnn")
     demo.add_argument("--random-state", type=int, default=0)
     demo.set_defaults(func=demo_command)
-    describe = sub.add_parser("describe", help="summarise a dataset: classes, patients, sizes, bad files")
+    describe = sub.add_parser("describe", help="summarise a dataset: classes (or targets), patients, sizes, bad files")
     describe.add_argument("source", help="image folder or CSV manifest")
     describe.add_argument("--loader", default="auto", help="registered loader name (default: guessed)")
     describe.add_argument("--split", help="sub-folder holding the split (e.g. Train)")
@@ -51,28 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
                           "files: stop at the first (raise, the default) or skip them with a warning")
     describe.add_argument("--no-inspect", action="store_true", help="do not open the image files")
     describe.add_argument("--json", action="store_true", help="machine-readable output")
+    add_task_options(describe)
     describe.set_defaults(func=describe_command)
     plugins = sub.add_parser("plugins", help="list registered components and their plugins")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
     plugins.set_defaults(func=plugins_command)
-    train = sub.add_parser("train", help="fit a CNNClassifier on a dataset and save it as .keras")
+    train = sub.add_parser("train", help="fit a CNN (classifier, regressor or survival model, by --task) on a "
+                           "dataset and save it as .keras")
     add_data_options(train, "image folder (class per sub-folder) or CSV manifest")
     add_model_options(train)
     train.add_argument("--out", help="model file to write (.keras)")
     train.set_defaults(func=train_command)
     predict = sub.add_parser("predict", help="predict images with a saved model, to a CSV file")
-    predict.add_argument("model", help="a .keras file written by 'medcnn train' or CNNClassifier.save")
+    predict.add_argument("model", help="a .keras file written by 'medcnn train' or an estimator's save()")
     add_data_options(predict, "image file, folder of images (searched recursively) or CSV manifest")
     predict.add_argument("--tta", type=int, help="test-time augmentation: views averaged per image")
     predict.add_argument("--out", help="CSV file to write")
     predict.set_defaults(func=predict_command)
-    evaluate = sub.add_parser("evaluate", help="cross-validate a CNNClassifier and write a report folder")
+    evaluate = sub.add_parser("evaluate", help="cross-validate a CNN (by --task) and write a report folder")
     add_data_options(evaluate, "image folder (class per sub-folder) or CSV manifest")
     add_model_options(evaluate)
     evaluate.add_argument("--cv", type=int, default=5, help="folds (patient-grouped when the loader "
                           "gives patient IDs)")
     evaluate.add_argument("--pos-label", help="the positive class of two (default: the larger label)")
-    evaluate.add_argument("--threshold", type=float, default=0.5, help="decision threshold (two classes)")
+    evaluate.add_argument("--threshold", type=float, help="decision threshold on the probability (two classes, "
+                          "or each label of several; default 0.5)")
     evaluate.add_argument("--ordinal", action="store_true",
                           help="three or more classes are ordered grades (sorted by name): quadratic "
                                "kappa, a patient's class is its highest")

@@ -1,14 +1,16 @@
-"""``medcnn train``, ``medcnn predict`` and ``medcnn evaluate``."""
+"""``medcnn train`` and ``medcnn evaluate``, and the data and model options they share with
+``medcnn predict``."""
 
 from __future__ import annotations
 
 import os
-import sys
 
-from ._info import load_source
+from ._info import load_task_data
+from ._tasks import (CLASSIFIER_LOSSES, REGRESSOR_LOSSES, add_task_options, build_estimator,
+                     describe_targets)
 
-__all__ = ["add_model_options", "add_data_options", "train_command", "predict_command",
-           "evaluate_command"]
+__all__ = ["add_model_options", "add_data_options", "train_command", "evaluate_command", "refuse_existing",
+           "required"]
 
 
 def add_data_options(parser, source_help):
@@ -20,13 +22,14 @@ def add_data_options(parser, source_help):
                         help="problem files: stop (raise, the default) or skip them with a warning")
     parser.add_argument("--group-pattern", help="directory loader: regex whose first group is the "
                         "patient ID in file names (groups for patient-level folds)")
+    add_task_options(parser)
 
 
 def add_model_options(parser):
     from medcnn import CNNClassifier
 
     default = CNNClassifier().get_params()  # the CLI's defaults are the estimator's
-    group = parser.add_argument_group("model (CNNClassifier parameters)")
+    group = parser.add_argument_group("model (CNNClassifier, CNNRegressor or CNNSurvival parameters)")
     group.add_argument("--architecture", default=default["architecture"], help="registered architecture name")
     group.add_argument("--epochs", type=_epochs, default=default["epochs"],
                        help="passes over the training data, or 'auto' (default): a budget that follows "
@@ -40,10 +43,15 @@ def add_model_options(parser):
                        help="augmenter names or a preset (histology, radiograph); 'none' for no augmentation")
     group.add_argument("--tta", type=int, default=default["tta"],
                        help="test-time augmentation: views averaged per image")
-    group.add_argument("--class-weight", choices=("balanced", "none"), default=default["class_weight"],
-                       help="'balanced' (default): classes weigh alike in the loss; 'none': every image alike")
-    group.add_argument("--sampling", choices=("oversample", "undersample"))
-    group.add_argument("--loss", choices=("cross_entropy", "focal"), default=default["loss"])
+    group.add_argument("--class-weight", choices=("balanced", "none"),
+                       help="classifiers: 'balanced' (default): classes (labels) weigh alike in the loss; "
+                            "'none': every image alike")
+    group.add_argument("--sampling", choices=("oversample", "undersample"), help="classifiers (one label "
+                       "per image): draw the classes equally often")
+    group.add_argument("--loss", choices=CLASSIFIER_LOSSES + REGRESSOR_LOSSES,
+                       help=f"training loss: {' or '.join(CLASSIFIER_LOSSES)} for classifiers (default "
+                            f"{default['loss']}), {', '.join(REGRESSOR_LOSSES)} for regression (default "
+                            f"{REGRESSOR_LOSSES[0]}); survival models take none")
     group.add_argument("--validation-fraction", type=float, default=0.0)
     group.add_argument("--early-stopping", type=int, metavar="PATIENCE")
     group.add_argument("--cache", default=default["cache"],
@@ -68,118 +76,101 @@ def _epochs(text):
 
 
 def _classifier(args):
-    from medcnn import CNNClassifier
-
-    augment = args.augment
-    if isinstance(augment, (list, tuple)) and len(augment) == 1:
-        augment = augment[0]  # a single name may be a preset
-    if augment == "none":
-        augment = None
-    verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    return CNNClassifier(architecture=args.architecture, epochs=args.epochs, batch_size=args.batch_size,
-                         learning_rate=args.learning_rate, optimizer=args.optimizer,
-                         lr_schedule=args.lr_schedule, image_size=args.image_size, augment=augment,
-                         tta=args.tta, class_weight=None if args.class_weight == "none" else args.class_weight,
-                         sampling=args.sampling,
-                         loss=args.loss, validation_fraction=args.validation_fraction,
-                         early_stopping=args.early_stopping or False, cache=args.cache,
-                         random_state=args.random_state, verbose=verbose)
+    """The CNNClassifier of the model options (one label per image)."""
+    return build_estimator(args, "classification")
 
 
-def _refuse_existing(path, force, what):
+def refuse_existing(path, force, what):
     if os.path.exists(path) and not force:
         raise FileExistsError(f"{what} {path!r} exists; choose another path or pass --force to replace it.")
 
 
-def _required(args, name):
+def required(args, name):
     if getattr(args, name) is None:
         raise ValueError(f"medcnn {args.command} needs --{name} (on the command line or as "
                          f"'{name}' in the --config file).")
     return getattr(args, name)
 
 
+def _estimator_name(estimator):
+    """``architecture`` and, for models other than a classifier, the estimator class."""
+    name = type(estimator).__name__
+    return estimator.architecture if name == "CNNClassifier" else f"{estimator.architecture} ({name})"
+
+
 def train_command(args) -> int:
-    if not _required(args, "out").endswith(".keras"):
+    if not required(args, "out").endswith(".keras"):
         raise ValueError(f"--out {args.out!r}: the model file must end in .keras.")
-    _refuse_existing(args.out, args.force, "Model file")
-    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
-    clf = _classifier(args)
-    print(f"Training {clf.architecture} on {len(dataset)} images from {args.source} ({loader} loader), "
-          f"classes {list(dataset.target_names)}", flush=True)
-    clf.fit(dataset.X, dataset.y)
-    clf.save(args.out)
+    refuse_existing(args.out, args.force, "Model file")
+    dataset, loader = load_task_data(args)
+    estimator = build_estimator(args, dataset.task)
+    print(f"Training {_estimator_name(estimator)} on {len(dataset)} images from {args.source} ({loader} loader), "
+          f"{describe_targets(dataset)}", flush=True)
+    estimator.fit(dataset.X, dataset.y)
+    estimator.save(args.out)
     print(f"Saved {args.out}")
     return 0
 
 
-def _prediction_inputs(args):
-    """(paths, labels or None) for predict: a dataset with --loader, else image files."""
-    from medcnn.registry import image_readers
-
-    if args.loader != "auto" or (os.path.isfile(args.source) and args.source.lower().endswith(".csv")):
-        dataset, _ = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
-        return list(dataset.X), list(dataset.y)
-    root = args.source if args.split is None else os.path.join(args.source, args.split)
-    if os.path.isfile(root):
-        return [root], None
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"{root!r} is neither an image file nor a folder.")
-    suffixes = {"." + name for name in image_readers.names()}
-    paths = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
-                   if os.path.splitext(name)[1].lower() in suffixes)
-    if not paths:
-        raise ValueError(f"No image files under {root!r} (looked for {', '.join(sorted(suffixes))}).")
-    return paths, None
+def _evaluation_targets(dataset):
+    """``y`` for evaluate: several labels as a DataFrame, so that the report names them."""
+    if dataset.task != "multilabel":
+        return dataset.y
+    try:
+        import pandas as pd
+    except ImportError:  # the report then numbers the labels
+        return dataset.y
+    return pd.DataFrame(dataset.y, columns=[str(name) for name in dataset.target_names])
 
 
-def predict_command(args) -> int:
-    import csv
+def _interval(metric, report, digits=".3f"):
+    """``value (95% CI low-high)``; ``low to high`` when a bound is negative."""
+    low, high = metric["low"], metric["high"]
+    between = " to " if min(low, high) < 0 else "-"
+    return f"{metric['value']:{digits}} ({report.confidence:.0%} CI {low:{digits}}{between}{high:{digits}})"
 
-    import numpy as np
 
-    from medcnn import load_model
-
-    _refuse_existing(_required(args, "out"), args.force, "Output file")
-    clf = load_model(args.model)
-    paths, labels = _prediction_inputs(args)
-    proba = clf.predict_proba(np.asarray(paths), tta=args.tta)
-    predicted = clf.classes_[np.argmax(proba, axis=1)]
-    with open(args.out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "predicted"] + [f"proba_{c}" for c in clf.classes_]
-                        + (["label"] if labels is not None else []))
-        for i, path in enumerate(paths):
-            writer.writerow([path, predicted[i]] + [repr(float(p)) for p in proba[i]]
-                            + ([labels[i]] if labels is not None else []))
-    print(f"Wrote {len(paths)} predictions to {args.out}")
-    return 0
+def headline(report):
+    """The result line of ``medcnn evaluate``, by the report's task."""
+    m = report.metrics
+    if report.task == "regression":
+        return (f"MAE {_interval(m['mae'], report, '.4g')}, RMSE {_interval(m['rmse'], report, '.4g')}, "
+                f"R² {_interval(m['r2'], report)}")
+    if report.task == "survival":
+        line = f"C-index (Harrell) {_interval(m['c_index'], report)}"
+        if "c_index_uno" in m:
+            line += f", Uno's C-index {_interval(m['c_index_uno'], report)}"
+        return line
+    if report.task == "multilabel":
+        return (f"ROC AUC (macro over labels) {_interval(m['roc_auc_macro'], report)}, subset accuracy "
+                f"{m['subset_accuracy']['value']:.3f}, Hamming loss {m['hamming_loss']['value']:.3f}")
+    auc = "roc_auc_macro" if report.multiclass else "roc_auc"
+    line = (f"ROC AUC{' (one-vs-rest, macro)' if report.multiclass else ''} {_interval(m[auc], report)}, "
+            f"balanced accuracy {m['balanced_accuracy']['value']:.3f}, ")
+    if report.multiclass:
+        return line + f"Cohen's kappa {m['kappa']['value']:.3f}"
+    return line + f"sensitivity {m['sensitivity']['value']:.3f}, specificity {m['specificity']['value']:.3f}"
 
 
 def evaluate_command(args) -> int:
-    from medcnn.evaluation import evaluate
-    from medcnn.evaluation import check_report_folder
+    from medcnn.evaluation import check_report_folder, evaluate
 
-    check_report_folder(_required(args, "report"), args.force, how="--force")  # before training
-    dataset, loader = load_source(args.source, args.loader, args.split, args.on_error, args.group_pattern)
-    clf = _classifier(args)
-    clf.verbose = 0
+    check_report_folder(required(args, "report"), args.force, how="--force")  # before training
+    dataset, loader = load_task_data(args)
+    if dataset.task == "regression" and dataset.y.ndim == 2:
+        raise ValueError(f"medcnn evaluate reports one numeric target; got {len(dataset.target_names)} "
+                         f"({dataset.target_names}). Give one --label-column (train and predict take several).")
+    estimator = build_estimator(args, dataset.task)
+    estimator.verbose = 0
     groups = dataset.groups
-    print(f"Evaluating {clf.architecture} on {len(dataset)} images from {args.source} ({loader} loader)"
+    print(f"Evaluating {_estimator_name(estimator)} on {len(dataset)} images from {args.source} ({loader} loader)"
           + (f", {len(set(groups))} patients" if groups is not None else "")
           + f": {args.cv}-fold cross-validation", flush=True)
-    report = evaluate(clf, dataset.X, dataset.y, groups=groups, cv=args.cv, pos_label=args.pos_label,
-                      threshold=args.threshold, ordinal=args.ordinal, n_bootstraps=args.n_bootstraps,
-                      random_state=args.random_state, verbose=0 if args.quiet else 1)
+    report = evaluate(estimator, dataset.X, _evaluation_targets(dataset), groups=groups, cv=args.cv,
+                      pos_label=args.pos_label, threshold=0.5 if args.threshold is None else args.threshold,
+                      ordinal=args.ordinal, n_bootstraps=args.n_bootstraps, random_state=args.random_state,
+                      verbose=0 if args.quiet else 1)
     path = report.save(args.report, force=args.force)
-    m = report.metrics
-    auc = "roc_auc_macro" if report.multiclass else "roc_auc"
-    line = (f"ROC AUC{' (one-vs-rest, macro)' if report.multiclass else ''} {m[auc]['value']:.3f} "
-            f"({report.confidence:.0%} CI {m[auc]['low']:.3f}-{m[auc]['high']:.3f}), balanced accuracy "
-            f"{m['balanced_accuracy']['value']:.3f}, ")
-    if report.multiclass:
-        line += f"Cohen's kappa {m['kappa']['value']:.3f}"
-    else:
-        line += f"sensitivity {m['sensitivity']['value']:.3f}, specificity {m['specificity']['value']:.3f}"
-    print(line)
+    print(headline(report))
     print(f"Report: {path}")
     return 0

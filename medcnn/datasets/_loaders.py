@@ -22,8 +22,9 @@ import numpy as np
 
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning
 
-from ._dataset import ImageDataset, inspect_image
+from ._dataset import ImageDataset, infer_task, inspect_image
 from ._images import read_image
+from ._manifest import ManifestTargets
 from ._readers import _check_pixels
 
 __all__ = ["ErrorPolicy", "load", "load_directory", "load_idc", "load_csv", "load_arrays", "guess_loader",
@@ -280,15 +281,19 @@ def load_idc(source, split=None, on_error="raise", verify=False) -> ImageDataset
 
 
 def load_csv(source, path_column="path", label_column="label", group_column=None, root=None,
-             allow_outside_root=False, on_error="raise", verify=False) -> ImageDataset:
+             allow_outside_root=False, on_error="raise", verify=False, *, task="auto", time_column=None,
+             event_column=None) -> ImageDataset:
     """Load a CSV manifest with one row per image.
 
     Parameters
     ----------
     source : str or os.PathLike
         The CSV file (comma-separated, with a header row).
-    path_column, label_column : str, default="path", "label"
-        Columns holding the image path and the label.
+    path_column : str, default="path"
+        Column holding the image path.
+    label_column : str or list of str, default="label"
+        Column holding the label; a list of columns for several labels per image
+        (one 0/1 column per label) or several numeric targets.
     group_column : str, optional
         Column holding the patient/subject ID.
     root : str or os.PathLike, optional
@@ -297,13 +302,33 @@ def load_csv(source, path_column="path", label_column="label", group_column=None
         Paths that resolve outside ``root`` (``../x.png``, absolute paths elsewhere)
         are refused unless this is True, so a manifest cannot point anywhere on disk.
     on_error : {"raise", "skip"}, default="raise"
-        Policy for rows whose file is missing, empty or unreadable, or whose label is empty.
+        Policy for rows whose file is missing, empty or unreadable, whose label (or
+        time, event) cell is empty, or whose survival time is negative or infinite.
     verify : bool, default=False
         Open every file now.
+    task : {"auto", "classification", "multilabel", "regression", "survival"}, default="auto"
+        What the target columns hold. ``"classification"``: one class label per image
+        (text, kept as it reads). ``"multilabel"``: two or more label columns of 1/0
+        (also true/false, yes/no); ``y`` is the ``(n, n_labels)`` 0/1 indicator matrix.
+        ``"regression"``: the label column(s) are numbers; ``y`` is float, ``(n,)`` for
+        one column. ``"survival"``: ``time_column`` and ``event_column``; ``y`` is
+        scikit-survival's structured array of ``(event, time)``. ``"auto"``: survival
+        when ``time_column`` or ``event_column`` is given, multilabel for a list of
+        two or more label columns, else classification. A cell of the wrong form
+        (``2`` in a 0/1 column, ``n/a`` for a number) is an error naming the file,
+        line, column and value, whatever ``on_error``.
+    time_column : str, optional
+        Survival: the column of follow-up times (finite and >= 0).
+    event_column : str, optional
+        Survival: the column of event indicators, 1 (the event happened) or 0
+        (censored); also true/false, yes/no.
 
     Returns
     -------
     ImageDataset
+        ``target_names`` holds the sorted class names, or the label columns (several
+        labels, numbers), or ``[event_column, time_column]`` (survival); ``task`` the
+        task read.
 
     Examples
     --------
@@ -312,10 +337,19 @@ def load_csv(source, path_column="path", label_column="label", group_column=None
     >>> root = tempfile.mkdtemp()
     >>> Image.fromarray(np.zeros((8, 8), np.uint8)).save(os.path.join(root, "a.png"))
     >>> with open(os.path.join(root, "labels.csv"), "w") as f:
-    ...     _ = f.write("path,label,patient\\na.png,benign,P1\\n")
-    >>> load_csv(os.path.join(root, "labels.csv"), group_column="patient").groups.tolist()
+    ...     _ = f.write("path,label,patient,effusion,nodule,age,months,died\\na.png,benign,P1,1,0,63,14.5,1\\n")
+    >>> manifest = os.path.join(root, "labels.csv")
+    >>> load_csv(manifest, group_column="patient").groups.tolist()
     ['P1']
+    >>> ds = load_csv(manifest, label_column=["effusion", "nodule"])
+    >>> ds.task, ds.y.tolist(), ds.target_names
+    ('multilabel', [[1, 0]], ['effusion', 'nodule'])
+    >>> load_csv(manifest, label_column="age", task="regression").y
+    array([63.])
+    >>> load_csv(manifest, time_column="months", event_column="died").y
+    array([( True, 14.5)], dtype=[('event', '?'), ('time', '<f8')])
     """
+    targets = ManifestTargets(task, label_column, time_column, event_column)
     manifest = Path(os.fspath(source))
     if not manifest.is_file():
         raise FileNotFoundError(f"CSV manifest {str(manifest)!r} not found.")
@@ -325,17 +359,22 @@ def load_csv(source, path_column="path", label_column="label", group_column=None
     with open(manifest, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         columns = reader.fieldnames or []
-        needed = [c for c in (path_column, label_column, group_column) if c is not None]
+        needed = [c for c in (path_column, *targets.columns, group_column) if c is not None]
         missing = [c for c in needed if c not in columns]
         if missing:
             raise ValueError(f"CSV manifest {str(manifest)!r} has no column(s) {missing}; its columns are "
-                             f"{columns}. Pass path_column=, label_column=, group_column= to match.")
-        paths, labels, groups = [], [], []
+                             f"{columns}. Pass path_column=, {targets.parameters}, group_column= to match.")
+        paths, values, groups = [], [], []
         for line, row in enumerate(reader, start=2):
-            raw, label = (row[path_column] or "").strip(), (row[label_column] or "").strip()
+            raw = (row[path_column] or "").strip()
+            cells = {column: (row[column] or "").strip() for column in targets.columns}
             where = f"{str(manifest)!r} line {line}"
-            if not raw or not label:
-                problems(where, f"Row at {where} has an empty path or label.")
+            empty = [column for column, text in cells.items() if not text]
+            if not raw or empty:
+                problems(where, targets.empty_message(where, ([path_column] if not raw else []) + empty))
+                continue
+            value = targets.parse(cells, where, problems)
+            if value is None:
                 continue
             path = (base / raw).resolve()
             if not allow_outside_root and not path.is_relative_to(base):
@@ -346,10 +385,16 @@ def load_csv(source, path_column="path", label_column="label", group_column=None
                 continue
             if _check_file(path, problems, verify):
                 paths.append(str(path))
-                labels.append(label)
+                values.append(value)
                 groups.append((row[group_column] or "").strip() if group_column else None)
     problems.warn()
-    return _dataset(paths, labels, groups if group_column else None, str(manifest))
+    if targets.task == "classification":
+        return _dataset(paths, values, groups if group_column else None, str(manifest))
+    if not paths:
+        raise ValueError(f"No usable image files under {str(manifest)!r}.")
+    y, names = targets.dataset_targets(values)
+    return ImageDataset(np.asarray(paths), y, np.asarray(groups) if group_column else None, names, str(manifest),
+                        task=targets.task)
 
 
 def load_arrays(source, y, groups=None, target_names=None) -> ImageDataset:
@@ -359,12 +404,14 @@ def load_arrays(source, y, groups=None, target_names=None) -> ImageDataset:
     ----------
     source : array-like
         Images ``(n, h, w[, c])`` or a sequence of file paths.
-    y : array-like of shape (n,)
-        Labels.
+    y : array-like of shape (n,) or (n, n_columns)
+        Labels; or a 0/1 indicator matrix (several labels), numbers, or survival
+        times as scikit-survival's structured array of ``(event, time)``.
     groups : array-like of shape (n,), optional
         Patient/subject IDs.
     target_names : list, optional
-        Class names; defaults to the sorted unique labels.
+        Class names; defaults to the sorted unique labels (the column numbers of a
+        2-D ``y``, ``["event", "time"]`` for survival, none for 1-D numbers).
 
     Returns
     -------
@@ -380,8 +427,14 @@ def load_arrays(source, y, groups=None, target_names=None) -> ImageDataset:
     if len(X) != len(y) or (groups is not None and len(groups) != len(y)):
         raise ValueError(f"X, y and groups must have the same length; got {len(X)}, {len(y)} and "
                          f"{'no groups' if groups is None else len(groups)}.")
-    names = list(target_names) if target_names is not None else sorted(set(y.tolist()), key=str)
-    return ImageDataset(X, y, None if groups is None else np.asarray(groups), names, "arrays")
+    task = infer_task(y)
+    if target_names is not None:
+        names = list(target_names)
+    elif task == "classification":
+        names = sorted(set(y.tolist()), key=str)
+    else:
+        names = ["event", "time"] if task == "survival" else list(range(y.shape[1])) if y.ndim == 2 else []
+    return ImageDataset(X, y, None if groups is None else np.asarray(groups), names, "arrays", task=task)
 
 
 def guess_loader(source) -> str:
