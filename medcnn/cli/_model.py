@@ -106,7 +106,7 @@ def train_command(args) -> int:
     estimator = build_estimator(args, dataset.task)
     print(f"Training {_estimator_name(estimator)} on {len(dataset)} images from {args.source} ({loader} loader), "
           f"{describe_targets(dataset)}", flush=True)
-    estimator.fit(dataset.X, dataset.y)
+    estimator.fit(dataset.X, dataset.y, groups=dataset.groups)  # a validation split keeps patients whole
     estimator.save(args.out)
     print(f"Saved {args.out}")
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from medcnn._defaults import DEFAULT_MAX_SIDE, default_input_size
+from medcnn._provenance import remember_groups
 from medcnn._survival import SURVIVAL_DTYPE
 from medcnn.exceptions import ImageReadError
 
@@ -144,6 +145,8 @@ class ImageDataset:
             self.task = infer_task(self.y)
         elif self.task not in TASKS:
             raise ValueError(f"task={self.task!r} is not valid; use one of {TASKS}.")
+        if self.groups is not None:  # a fit of X without its groups can then say so
+            remember_groups(self.X)
 
     def __len__(self) -> int:
         return len(self.y)

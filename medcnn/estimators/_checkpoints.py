@@ -81,14 +81,18 @@ def _data_bytes(values):
     return repr((values.shape, values.dtype.str)).encode() + np.ascontiguousarray(values).tobytes()
 
 
-def fit_fingerprint(params, X, y, sample_weight=None):
+def fit_fingerprint(params, X, y, sample_weight=None, *more):
     """Hex digest of what a fit computes from: its parameters (but those in
-    ``_NOT_FINGERPRINTED``), the images or paths, the labels and the sample weights."""
+    ``_NOT_FINGERPRINTED``), the images or paths, the labels, the sample weights and
+    ``more`` data (groups, the validation data; left out when None)."""
     key = hashlib.sha256()
     described = {name: _stable(value) for name, value in params.items() if name not in _NOT_FINGERPRINTED}
     key.update(json.dumps(described, sort_keys=True, default=repr).encode())
     for part in (X, y, sample_weight):
         key.update(b"|" if part is None else _data_bytes(part))
+    for part in more:
+        if part is not None:
+            key.update(b"+" + _data_bytes(part))
     return key.hexdigest()
 
 

@@ -11,7 +11,7 @@ from .._input import SAMPLING_MODES
 from .._validation import Real, StrOptions
 from ._core import BaseCNN, TaskTargets
 from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together, encode_multilabel,
-                      encode_targets, is_multilabel, make_loss, make_multilabel_loss)
+                      encode_targets, encode_validation_labels, is_multilabel, make_loss, make_multilabel_loss)
 from ._persistence import loadable
 
 __all__ = ["CNNClassifier"]
@@ -72,8 +72,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         half cosine over the optimizer steps of all ``epochs`` (in ``transfer="finetune"``,
         separately over each phase).
     validation_fraction : float, default=0.0
-        Share of the training data held out (stratified) to report validation
-        loss each epoch; 0 disables it.
+        Share of the training data held out (stratified; whole patients with
+        ``fit(..., groups=...)``) to report validation loss each epoch; 0 disables it.
     early_stopping : False or int, default=False
         Patience in epochs; stops when the monitored loss (validation loss if
         ``validation_fraction > 0``, else training loss) stops improving and
@@ -305,6 +305,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
     def _check_task(self, targets):
         self._loss(targets.n_outputs)  # e.g. focal_alpha must fit the classes
+
+    def _encode_validation(self, y, n_samples, task):
+        return encode_validation_labels(y, task)
 
     def _head(self, features, n_outputs):
         import keras

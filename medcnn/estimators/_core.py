@@ -37,7 +37,8 @@ from medcnn.datasets import ON_ERROR
 from medcnn.exceptions import SkippedFilesWarning
 
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
-from .._input import is_path_array, mixes_labels
+from .._input import (append_validation, check_groups, group_split, is_path_array, mixes_labels,
+                      warn_if_patients_mix, with_validation)
 from .._networks import feature_network, pooled, resolve_architecture, set_trainable
 from .._runtime import (check_batch_shares, ensure_tensorflow_threads, fresh_keras_state, make_strategy, replicas,
                         seeded, single_device, strategy_scope)
@@ -151,7 +152,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         model.compile(optimizer=optimizer, loss=self._loss(model.output_shape[-1]), metrics=self._metrics())
 
     # -------------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None, validation_data=None):
         """Train the network.
 
         Parameters
@@ -159,19 +160,30 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         X : array-like or sequence of paths
             Images ``(n, h, w[, c])``, flattened images ``(n, features)`` or file paths.
         y : array-like of shape (n,)
-            Labels, any hashable values; two or more classes.
+            Labels, any hashable values; two or more classes (for a regressor, the
+            targets; for a survival model, the ``(event, time)`` records).
         sample_weight : array-like of shape (n,), optional
             Per-sample loss weights, multiplied with ``class_weight``.
+        groups : array-like of shape (n,), optional
+            Patient of each sample: with ``validation_fraction > 0`` whole patients
+            are held out, stratified by class as far as they allow
+            (``StratifiedGroupKFold``; ``GroupShuffleSplit`` for numbers), so that
+            early stopping, ``best.keras`` and ``lr_find`` judge the network on new
+            patients. With metadata routing: ``set_fit_request(groups=True)``.
+        validation_data : tuple (X_val, y_val), optional
+            A validation set of your own, in the forms of ``X`` and ``y``, instead
+            of a split of ``X`` (then ``validation_fraction=0``).
 
         Returns
         -------
         self : CNNClassifier
             The fitted estimator.
         """
-        with self._prepared(X, y, sample_weight) as run:
+        with self._prepared(X, y, sample_weight, groups, validation_data) as run:
             fingerprint = resume = None
             if self.checkpoint_dir is not None:
-                fingerprint = fit_fingerprint(self.get_params(deep=False), X, y, sample_weight)
+                fingerprint = fit_fingerprint(self.get_params(deep=False), X, y, sample_weight, groups,
+                                              *(validation_data or ()))
                 resume = load_resume_state(self.checkpoint_dir, fingerprint)
             has_validation = run.valid_ds is not None
             monitor = "val_loss" if has_validation else "loss"
@@ -232,25 +244,32 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
             ) from None
 
     @contextlib.contextmanager
-    def _prepared(self, X, y, sample_weight):
+    def _prepared(self, X, y, sample_weight, groups=None, validation_data=None):
         """Check the parameters and data, then build what ``fit`` trains (shared with ``lr_find``).
 
         Yields a namespace with ``model`` (compiled for the first phase), ``train_ds``,
         ``valid_ds`` (None without validation), ``phases`` (``(learning_rate, epochs)``
-        pairs), ``fitted`` (the task's fitted attributes), ``sample_shape`` and
-        ``input_shape``, inside the seeded
-        context that training must run in (and that names unreadable files).
+        pairs), ``fitted`` (the task's fitted attributes), ``sample_shape`` and ``input_shape``,
+        inside the seeded context that training must run in (and that names unreadable files).
         """
         # before the first TensorFlow operation of the process, whatever the checks below touch
         ensure_tensorflow_threads()
         # parameters, names and labels first: no file is read before they are found valid
         self._check_params()
         factory, metadata, _ = resolve_architecture(self.architecture)
+        n_validation = 0
+        if validation_data is not None:  # the validation images follow the training images
+            X, n_validation, y_validation = with_validation(X, validation_data, self.validation_fraction,
+                                                            type(self).__name__)
         # arrays are checked as they are; files are read only once the labels are found valid
         source = None if is_path_array(X) else self._source(X, None)
-        n_samples = len(X) if source is None else len(source)
+        n_samples = (len(X) if source is None else len(source)) - n_validation
         task = self._encode_targets(y, n_samples, sample_weight)
         self._check_task(task)
+        groups = check_groups(groups, n_samples)
+        warn_if_patients_mix(X, groups, self.validation_fraction)
+        if n_validation:
+            task = append_validation(task, *self._encode_validation(y_validation, n_validation, task))
         if source is None:
             source = self._source(X, None)
 
@@ -265,7 +284,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         fresh_keras_state()  # each fit starts from a clean Keras state
         strategy = make_strategy(self.distribute)  # the model is built and compiled in its scope
         with seeded(seed), source.naming_errors(), strategy_scope(strategy):
-            train, valid = self._split(task.stratify, n_samples, seed)
+            train, valid = self._split(task, n_samples, seed, groups, n_validation)
             check_batch_shares(strategy, self.batch_size, training=None if task.sampling else len(train),
                                validation=None if valid is None else len(valid))
             standardize = None
@@ -302,12 +321,18 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
                                   fitted=task.fitted, sample_shape=sample_shape,
                                   input_shape=input_shape, description=description)
 
-    def _split(self, labels, n_samples, seed):
-        """Indices of the training part and of the validation part (None without one),
-        stratified by ``labels`` (integer classes, or None) where every class has two."""
+    def _split(self, task, n_samples, seed, groups=None, n_validation=0):
+        """Indices of the training and the validation part (None): ``validation_data`` (after
+        the training samples), or a split, by patient with ``groups``, stratified by
+        ``task.stratify`` (integer classes, or None) where every class has two."""
         indices = np.arange(n_samples)
+        if n_validation:
+            return indices, np.arange(n_samples, n_samples + n_validation)
         if not self.validation_fraction:
             return indices, None
+        labels = None if task.stratify is None else task.stratify[:n_samples]
+        if groups is not None:
+            return group_split(self.validation_fraction, labels, groups, seed, task.fitted.get("classes_"))
         stratify = labels if labels is not None and np.bincount(labels).min() >= 2 else None
         train, valid = train_test_split(indices, test_size=self.validation_fraction,
                                         random_state=seed, stratify=stratify)
@@ -317,6 +342,10 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
                 f"validation set with {n_samples} samples; use a larger fraction or set it to 0."
             )
         return train, valid
+
+    def _encode_validation(self, y, n_samples, task):
+        """``(targets, weights, stratify)`` of ``validation_data``'s ``y`` as the training ``task``."""
+        raise NotImplementedError
 
     def _callbacks(self, has_validation, log_dir=None, checkpoints=()):
         import keras

@@ -254,7 +254,8 @@ def range_test(model, dataset, start_lr, end_lr, num_steps, smooth):
 class LRFinderMixin:
     """Adds ``lr_find`` to CNNClassifier, which provides ``_prepared`` (fit's set-up)."""
 
-    def lr_find(self, X, y, *, start_lr=1e-6, end_lr=1.0, num_steps=100, sample_weight=None, smooth=0.98):
+    def lr_find(self, X, y, *, start_lr=1e-6, end_lr=1.0, num_steps=100, sample_weight=None, smooth=0.98,
+                groups=None):
         """Learning-rate range test (Smith 2017), as fastai's ``lr_find``.
 
         Builds the network exactly as ``fit`` would (same architecture, loss,
@@ -286,6 +287,10 @@ class LRFinderMixin:
         smooth : float, default=0.98
             Weight of the past in the exponential moving average of the loss, in
             ``[0, 1)``; 0 records the raw loss.
+        groups : array-like of shape (n,), optional
+            Patient of each sample, as in ``fit``: with ``validation_fraction > 0`` the
+            patients held out for validation are left out of the test, as ``fit``
+            leaves them out of training.
 
         Returns
         -------
@@ -311,7 +316,7 @@ class LRFinderMixin:
         (2,)
         """
         check_lr_find_params(start_lr, end_lr, num_steps, smooth)
-        with self._prepared(X, y, sample_weight) as run:
+        with self._prepared(X, y, sample_weight, groups) as run:
             rates, losses, smoothed = range_test(run.model, run.train_ds, float(start_lr), float(end_lr),
                                                  int(num_steps), float(smooth))
         return LRFinderResult(rates, losses, smoothed)

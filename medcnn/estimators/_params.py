@@ -22,7 +22,7 @@ from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, O
                            StrOptions)
 
 __all__ = ["SHARED_CONSTRAINTS", "SHARED_HINTS", "check_params_together", "check_tta", "encode_targets",
-           "is_multilabel", "encode_multilabel", "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES",
+           "is_multilabel", "encode_multilabel", "encode_validation_labels", "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES",
            "require_tensorboard", "new_run_dir"]
 
 
@@ -79,6 +79,27 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     y_encoded = encoder.transform(y).astype(np.int32)
     one_hot = np.eye(len(encoder.classes_), dtype=np.float32)[y_encoded]
     return encoder.classes_, y_encoded, one_hot, weights.astype(np.float32)
+
+
+def encode_validation_labels(y, task):
+    """``(targets, weights, codes)`` of the validation labels ``y`` of ``fit(...,
+    validation_data=...)`` in the training ``task``'s classes (a ``TaskTargets``); each
+    class weighs what it weighs in training (its mean training weight)."""
+    classes = task.fitted["classes_"]
+    if task.fitted["multilabel_"]:
+        y = np.asarray(y)
+        if y.ndim != 2 or y.shape[1] != len(classes) or not np.isin(y, (0, 1)).all():
+            raise ValueError(f"validation_data's y has shape {y.shape}; the training y has {len(classes)} 0/1 label "
+                             f"columns: give the validation labels in the same {len(classes)} columns.")
+        return y.astype(np.float32), np.ones(len(y), dtype=np.float32), None
+    y = column_or_1d(np.asarray(y))
+    unknown = [label for label in np.unique(y).tolist() if label not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(f"validation_data's y holds {unknown[:5]}, which the training labels do not have (classes "
+                         f"{classes.tolist()}); a network cannot be validated on classes it does not learn.")
+    codes = np.searchsorted(classes, y).astype(np.int32)
+    class_weights = np.array([task.weights[task.labels == k].mean() for k in range(len(classes))])
+    return np.eye(len(classes), dtype=np.float32)[codes], class_weights[codes].astype(np.float32), codes
 
 
 def is_multilabel(y):

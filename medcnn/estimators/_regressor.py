@@ -146,6 +146,15 @@ class CNNRegressor(RegressorMixin, BaseCNN):
                            n_outputs=targets.shape[1],
                            fitted={"target_mean_": mean, "target_scale_": scale})
 
+    def _encode_validation(self, y, n_samples, task):
+        validation = self._encode_targets(y, n_samples, None)
+        mean, scale = task.fitted["target_mean_"], task.fitted["target_scale_"]
+        if validation.n_outputs != task.n_outputs:
+            raise ValueError(f"validation_data's y has {validation.n_outputs} target(s) per sample, the training y "
+                             f"{task.n_outputs}; give the same targets.")
+        targets = validation.targets * validation.fitted["target_scale_"] + validation.fitted["target_mean_"]
+        return ((targets - mean) / scale).astype(np.float32), validation.weights, None
+
     def _head(self, features, n_outputs):
         import keras
 
@@ -298,6 +307,10 @@ class CNNSurvival(BaseCNN):
         return TaskTargets(targets=np.column_stack([time_rank.ravel(), event]).astype(np.float32),
                            weights=weights.astype(np.float32), n_outputs=1, stratify=event.astype(int))
 
+    def _encode_validation(self, y, n_samples, task):
+        validation = self._encode_targets(y, n_samples, None)  # time ranks among the validation samples
+        return validation.targets, validation.weights, validation.stratify
+
     def _head(self, features, n_outputs):
         import keras
 
@@ -372,7 +385,7 @@ _HEAD = _SHARED[:_SHARED.index("early_stopping") + 1]
 _TAIL = _SHARED[len(_HEAD):]
 CNNRegressor.__doc__ = CNNRegressor.__doc__.format(
     shared_head=_parameter_docs(CNNClassifier.__doc__, _HEAD).replace(
-        "held out (stratified) to report", "held out to report"),
+        "held out (stratified; whole patients", "held out (whole patients"),
     shared_tail=_parameter_docs(CNNClassifier.__doc__, [n for n in _TAIL if n != "loss"]).replace(
         "``predict_proba`` averages the probabilities", "``predict`` averages the predictions"))
 _SURVIVAL = [n for n in CNNRegressor._parameter_constraints if n in CNNSurvival._parameter_constraints]
