@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "files: stop at the first (raise, the default) or skip them with a warning")
     describe.add_argument("--no-inspect", action="store_true", help="do not open the image files")
     describe.add_argument("--json", action="store_true", help="machine-readable output")
+    describe.add_argument("--duplicates", action="store_true", help="also find near-duplicate images (decodes "
+                          "every image; perceptual hash, see --max-distance)")
+    describe.add_argument("--max-distance", type=int, help="near-duplicates differ in at most this many of the 64 "
+                          "hash bits (default 6; implies --duplicates)")
     add_task_options(describe)
     describe.set_defaults(func=describe_command)
     plugins = sub.add_parser("plugins", help="list registered components and their plugins")

@@ -108,11 +108,52 @@ def load_task_data(args, task=None):
     return dataset, loader
 
 
+def _duplicates(dataset, args) -> dict:
+    """The near-duplicate groups of ``dataset`` for ``describe --duplicates``, JSON-ready. Files that
+    do not decode are left out with a warning, unless ``--on-error raise``."""
+    import numpy as np
+
+    from medcnn.datasets import DEFAULT_MAX_DISTANCE, find_duplicates
+
+    max_distance = DEFAULT_MAX_DISTANCE if args.max_distance is None else args.max_distance
+    found = find_duplicates(dataset, max_distance=max_distance, on_error=args.on_error or "skip")
+    names = [str(x) for x in dataset.X] if np.asarray(dataset.X).ndim == 1 else list(range(len(dataset)))
+    groups = [{"images": [names[k] for k in members]} for members in found]
+    info = {"max_distance": max_distance, "n_groups": len(found), "n_images": sum(map(len, found))}
+    if dataset.groups is not None:
+        for members, group in zip(found, groups):
+            group["patients"] = sorted({str(dataset.groups[k]) for k in members})
+        info["groups_across_patients"] = sum(len(group["patients"]) > 1 for group in groups)
+    return {**info, "groups": groups}
+
+
+def _duplicate_lines(info, max_groups=10) -> list:
+    """The lines of ``describe --duplicates`` for the ``info`` of :func:`_duplicates`."""
+    across = info.get("groups_across_patients")
+    lines = [f"  near-duplicate images (pHash distance <= {info['max_distance']} of 64 bits): "
+             f"{info['n_groups']} group{'' if info['n_groups'] == 1 else 's'}, {info['n_images']} images"
+             + (f"; {across} of them hold several patients" if across else "")]
+    for group in info["groups"][:max_groups]:
+        patients = group.get("patients", [])
+        lines.append("    " + ", ".join(map(str, group["images"]))
+                     + (f" (patients {', '.join(patients)})" if len(patients) > 1 else ""))
+    if info["n_groups"] > max_groups:
+        lines.append(f"    ... and {info['n_groups'] - max_groups} more groups")
+    return lines
+
+
 def describe_command(args) -> int:
     dataset, loader = load_task_data(args)
+    inspect = not args.no_inspect
+    duplicates = _duplicates(dataset, args) if args.duplicates or args.max_distance is not None else None
     if args.json:
-        print(json.dumps({"loader": loader, **dataset.summary(inspect=not args.no_inspect)}, indent=2))
-    else:
-        print(f"loader: {loader}")
-        print(dataset.describe(inspect=not args.no_inspect))
+        extra = {} if duplicates is None else {"duplicates": duplicates}
+        print(json.dumps({"loader": loader, **dataset.summary(inspect=inspect), **extra}, indent=2))
+        return 0
+    lines = dataset.describe(inspect=inspect).splitlines()
+    if duplicates is not None:  # before the closing "source:" line
+        at = len(lines) - 1 if lines[-1].startswith("  source:") else len(lines)
+        lines[at:at] = _duplicate_lines(duplicates)
+    print(f"loader: {loader}")
+    print("\n".join(lines))
     return 0
