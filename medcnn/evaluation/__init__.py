@@ -8,7 +8,8 @@ Examples
 """
 
 from ._bootstrap import bootstrap_ci, bootstrap_metrics, bootstrap_roc_band
-from ._delong import DeLongResult, compare, delong_test
+from ._compare import BootstrapDifference, bootstrap_difference, compare
+from ._delong import DeLongResult, delong_test
 from ._evaluate import evaluate
 from ._groups import aggregate_by_group, default_cv
 from ._metrics import binary_metrics
@@ -17,7 +18,8 @@ from ._plots import plot_embedding
 from ._report import EvaluationReport
 from ._report import check_report_folder  # noqa: F401 - for the CLI, not public API
 
-__all__ = ["evaluate", "EvaluationReport", "compare", "delong_test", "DeLongResult", "bootstrap_ci",
+__all__ = ["evaluate", "EvaluationReport", "compare", "delong_test", "DeLongResult", "bootstrap_difference",
+           "BootstrapDifference", "bootstrap_ci",
            "bootstrap_metrics", "bootstrap_roc_band", "binary_metrics", "multiclass_metrics", "class_metrics",
            "plot_embedding",
            "aggregate_by_group", "default_cv"]

@@ -1,4 +1,4 @@
-"""Percentile bootstrap confidence intervals for metrics and ROC curves.
+"""Bootstrap confidence intervals (percentile or BCa) for metrics, and bands for ROC curves.
 
 Cases are resampled with replacement, or, with ``groups``, whole groups (patients)
 are resampled with replacement (a cluster bootstrap), so that the correlation
@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.utils import check_random_state
 
+from ._bca import check_ci_method, confidence_limits, jackknife_metric_values
 from ._metrics import score_runs, weighted_roc_auc
 
 __all__ = ["BootstrapResult", "RocBand", "bootstrap_ci", "bootstrap_metrics", "bootstrap_roc_band"]
@@ -28,14 +29,14 @@ _CHUNK_ELEMENTS = 1_000_000
 
 
 class BootstrapResult(NamedTuple):
-    """Point estimate and percentile bootstrap interval of one metric.
+    """Point estimate and bootstrap interval (percentile or BCa) of one metric.
 
     Attributes
     ----------
     estimate : float
         The metric on the full data.
     low, high : float
-        Percentile bootstrap confidence limits.
+        Bootstrap confidence limits.
     n_valid : int
         Number of resamples on which the metric was defined (the others, e.g. with
         a single class, are skipped).
@@ -178,8 +179,8 @@ def _is_fast_auc(metric, labels, y_score):
 # ---------------------------------------------------------------------------- public
 
 def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=1000, confidence=0.95,
-                      random_state=None):
-    """Percentile bootstrap intervals of several metrics on the same resamples.
+                      random_state=None, ci_method="percentile"):
+    """Bootstrap intervals (percentile or BCa) of several metrics on the same resamples.
 
     Each metric is called as ``metric(y_true[idx], y_score[idx])`` on every resample
     ``idx``; all metrics see the same resamples, so their intervals are consistent
@@ -215,6 +216,12 @@ def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=100
         Coverage of the interval.
     random_state : int, RandomState instance or None, default=None
         Seed of the resampling.
+    ci_method : {"percentile", "bca"}, default="percentile"
+        ``"percentile"``: the percentiles of the resampled values. ``"bca"``: the
+        bias-corrected and accelerated interval of ``scipy.stats.bootstrap(...,
+        method="BCa")``, its acceleration from the jackknife: the metric with one
+        group (patient) left out at a time, or one case without ``groups``. The
+        resamples are the same for both.
 
     Returns
     -------
@@ -224,8 +231,9 @@ def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=100
     Raises
     ------
     ValueError
-        On inputs that do not line up, a single class in ``y_true``, or when more
-        than half of the resamples leave a metric undefined.
+        On inputs that do not line up, a single class in ``y_true``, an unknown
+        ``ci_method``, or when more than half of the resamples leave a metric
+        undefined.
     TypeError
         If ``metrics`` is not a dict of callables.
 
@@ -251,6 +259,7 @@ def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=100
     for name, metric in metrics.items():
         if not callable(metric):
             raise TypeError(f"metrics[{name!r}] is {metric!r}, not callable; give a function metric(y_true, y_score).")
+    ci_method = check_ci_method(ci_method)
     y_true, y_score, groups, n_bootstraps, confidence, labels, codes = _check_common(
         y_true, y_score, groups, n_bootstraps, confidence)
 
@@ -297,17 +306,20 @@ def bootstrap_metrics(metrics, y_true, y_score, *, groups=None, n_bootstraps=100
                 if not np.isnan(value):
                     values[name].append(value)
 
+    jackknife = (jackknife_metric_values(metrics, fast, y_true, y_score, codes, groups)
+                 if ci_method == "bca" else {})
     results = {}
     for name in metrics:
         valid = np.asarray(values[name], dtype=float)
         _too_few(len(valid), n_bootstraps, f"value of metric {name!r}", labels, codes, resampler, last_error[name])
-        low, high = _percentiles(valid, confidence)
-        results[name] = BootstrapResult(estimates[name], float(low), float(high), len(valid))
+        low, high = confidence_limits(valid, confidence, ci_method, estimates[name], jackknife.get(name))
+        results[name] = BootstrapResult(estimates[name], low, high, len(valid))
     return results
 
 
-def bootstrap_ci(metric, y_true, y_score, *, groups=None, n_bootstraps=1000, confidence=0.95, random_state=None):
-    """Percentile bootstrap confidence interval of ``metric(y_true, y_score)``.
+def bootstrap_ci(metric, y_true, y_score, *, groups=None, n_bootstraps=1000, confidence=0.95, random_state=None,
+                 ci_method="percentile"):
+    """Bootstrap confidence interval (percentile or BCa) of ``metric(y_true, y_score)``.
 
     Without ``groups`` cases are drawn with replacement. With ``groups`` (patient
     IDs) this is a cluster bootstrap: whole groups are drawn with replacement and
@@ -335,19 +347,25 @@ def bootstrap_ci(metric, y_true, y_score, *, groups=None, n_bootstraps=1000, con
     random_state : int, RandomState instance or None, default=None
         Seed of the resampling. The resamples depend only on ``len(y_true)``,
         ``groups``, ``n_bootstraps`` and ``random_state``.
+    ci_method : {"percentile", "bca"}, default="percentile"
+        ``"percentile"``: the percentiles of the resampled values. ``"bca"``: the
+        bias-corrected and accelerated interval of ``scipy.stats.bootstrap(...,
+        method="BCa")``, its acceleration from the jackknife: the metric with one
+        group (patient) left out at a time, or one case without ``groups``. The
+        resamples are the same for both.
 
     Returns
     -------
     BootstrapResult
         ``(estimate, low, high, n_valid)``: the metric on the full data, the
-        percentile limits, and the number of resamples used.
+        confidence limits, and the number of resamples used.
 
     Raises
     ------
     ValueError
-        On inputs that do not line up, a single class in ``y_true``, or when more
-        than half of the resamples leave the metric undefined (too few positives,
-        negatives or groups).
+        On inputs that do not line up, a single class in ``y_true``, an unknown
+        ``ci_method``, or when more than half of the resamples leave the metric
+        undefined (too few positives, negatives or groups).
     TypeError
         If ``metric`` is not callable.
 
@@ -368,12 +386,15 @@ def bootstrap_ci(metric, y_true, y_score, *, groups=None, n_bootstraps=1000, con
     >>> patients = np.arange(300) // 3
     >>> bootstrap_ci(roc_auc_score, y, score, groups=patients, random_state=0).n_valid
     1000
+    >>> bca = bootstrap_ci(roc_auc_score, y, score, groups=patients, random_state=0, ci_method="bca")
+    >>> bca.low < bca.estimate < bca.high
+    True
     """
     if not callable(metric):
         raise TypeError(f"metric is {metric!r}, not callable; give a function metric(y_true, y_score).")
     name = getattr(metric, "__name__", "metric")
     return bootstrap_metrics({name: metric}, y_true, y_score, groups=groups, n_bootstraps=n_bootstraps,
-                             confidence=confidence, random_state=random_state)[name]
+                             confidence=confidence, random_state=random_state, ci_method=ci_method)[name]
 
 
 def bootstrap_roc_band(y_true, y_score, *, fpr_grid=None, groups=None, n_bootstraps=1000, confidence=0.95,

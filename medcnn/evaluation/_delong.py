@@ -1,4 +1,4 @@
-"""DeLong's test for the difference between two correlated ROC AUCs.
+"""DeLong's test for the difference between two correlated ROC AUCs, clustered by patient if need be.
 
 The variance of an empirical AUC and the covariance between two AUCs measured on
 the same cases follow DeLong, DeLong & Clarke-Pearson (1988): each AUC is the
@@ -8,6 +8,21 @@ are computed from midranks in ``O(n log n)`` as in Sun & Xu (2014) instead of th
 ``O(n_pos * n_neg)`` pairwise kernel. Ties count 1/2, so the AUCs are exactly those
 of :func:`sklearn.metrics.roc_auc_score`.
 
+With groups (patients with several images), the cases of a patient are not
+independent. Obuchowski (1997) sums the structural components over each patient's
+positive and negative images and estimates the covariance from these patient totals
+(``I`` patients, ``I10`` of them with a positive image and ``I01`` with a negative
+one; ``m_i`` and ``n_i`` positive and negative images of patient ``i``, ``M`` and
+``N`` in all)::
+
+    X_i = sum of V10 over the positive images of i - m_i * AUC
+    Y_i = sum of V01 over the negative images of i - n_i * AUC
+    S10 = I10 / ((I10 - 1) M) sum_i X_i X_i',  S01 = I01 / ((I01 - 1) N) sum_i Y_i Y_i'
+    S11 = I / (I - 1) sum_i X_i Y_i'
+    cov = S10 / M + S01 / N + (S11 + S11') / (M N)
+
+With one image per patient ``S11`` vanishes and this is DeLong's estimate.
+
 References
 ----------
 .. [1] E. R. DeLong, D. M. DeLong and D. L. Clarke-Pearson, "Comparing the areas
@@ -16,6 +31,8 @@ References
 .. [2] X. Sun and W. Xu, "Fast implementation of DeLong's algorithm for comparing
    the areas under correlated receiver operating characteristic curves", IEEE
    Signal Processing Letters 21(11), 1389-1393, 2014.
+.. [3] N. A. Obuchowski, "Nonparametric analysis of clustered ROC curve data",
+   Biometrics 53(2), 567-578, 1997.
 """
 
 from __future__ import annotations
@@ -25,7 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm, rankdata
 
-__all__ = ["DeLongResult", "delong_test", "delong_variance", "compare"]
+__all__ = ["DeLongResult", "delong_test", "delong_variance", "DELONG", "CLUSTERED_DELONG"]
+
+#: ``DeLongResult.method`` of the test on independent cases, and of the test clustered by patient.
+DELONG = "DeLong"
+CLUSTERED_DELONG = "clustered DeLong (Obuchowski)"
 
 # A difference variance at or below this fraction of var_a + var_b is treated as 0
 # (the two scores rank the cases identically).
@@ -50,6 +71,9 @@ class DeLongResult:
         ``difference / sqrt(variance_a + variance_b - 2 * covariance)``.
     p_value : float
         Two-sided p-value of ``z`` under the standard normal distribution.
+    method : str, default="DeLong"
+        The test that ran: ``"DeLong"`` (independent cases) or ``"clustered
+        DeLong (Obuchowski)"`` (variances and covariance from patient totals).
 
     Attributes
     ----------
@@ -71,6 +95,7 @@ class DeLongResult:
     covariance: float
     z: float
     p_value: float
+    method: str = DELONG
 
     @property
     def variance_difference(self):
@@ -158,13 +183,26 @@ def _check_score(score, n, name):
     return score
 
 
-def _fast_delong(positive, scores):
-    """AUCs and their DeLong covariance matrix for the rows of ``scores``.
+def _check_groups(groups, n):
+    """``groups`` as an array of one ID per case, or None."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n:
+        raise ValueError(f"groups has shape {groups.shape} but y_true has {n} labels; give one group (patient) "
+                         "ID per case, in the order of y_true, or groups=None for independent cases.")
+    return groups
+
+
+def _fast_delong(positive, scores, groups=None):
+    """AUCs and their covariance matrix for the rows of ``scores``: DeLong's, or
+    Obuchowski's clustered by ``groups``.
 
     Parameters
     ----------
     positive : ndarray of bool, shape (n,)
     scores : ndarray of shape (k, n)
+    groups : ndarray of shape (n,) or None
 
     Returns
     -------
@@ -189,13 +227,39 @@ def _fast_delong(positive, scores):
     # V01 for each negative (share of positives above it); ties count 1/2.
     v10 = (t_z[:, :m] - t_x) / n
     v01 = 1.0 - (t_z[:, m:] - t_y) / m
+    if groups is not None:
+        return aucs, _clustered_covariance(aucs, v10, v01, positive, groups)
     s10 = np.atleast_2d(np.cov(v10))
     s01 = np.atleast_2d(np.cov(v01))
     return aucs, s10 / m + s01 / n
 
 
-def delong_variance(y_true, score, *, pos_label=None):
-    """ROC AUC of one score and its DeLong variance.
+def _clustered_covariance(aucs, v10, v01, positive, groups):
+    """Obuchowski's covariance of the AUCs from the patient totals of the structural components."""
+    _, patient = np.unique(groups, return_inverse=True)
+    patient = patient.ravel()
+    n_patients = int(patient.max()) + 1
+    of_positive, of_negative = patient[positive], patient[~positive]
+    m_i = np.bincount(of_positive, minlength=n_patients)
+    n_i = np.bincount(of_negative, minlength=n_patients)
+    i10, i01 = int(np.count_nonzero(m_i)), int(np.count_nonzero(n_i))
+    if i10 < 2 or i01 < 2:
+        raise ValueError(
+            f"The clustered DeLong variance needs at least 2 groups with a positive case and 2 with a negative "
+            f"one; got {i10} and {i01} of {n_patients} groups. Check the group IDs, or collect more patients.")
+    x = np.stack([np.bincount(of_positive, weights=row, minlength=n_patients) for row in v10])
+    y = np.stack([np.bincount(of_negative, weights=row, minlength=n_patients) for row in v01])
+    x -= m_i * aucs[:, np.newaxis]
+    y -= n_i * aucs[:, np.newaxis]
+    m, n = len(of_positive), len(of_negative)
+    s10 = i10 / ((i10 - 1) * m) * (x @ x.T)
+    s01 = i01 / ((i01 - 1) * n) * (y @ y.T)
+    s11 = n_patients / (n_patients - 1) * (x @ y.T)
+    return s10 / m + s01 / n + (s11 + s11.T) / (m * n)
+
+
+def delong_variance(y_true, score, *, pos_label=None, groups=None):
+    """ROC AUC of one score and its DeLong variance (clustered by patient with ``groups``).
 
     Parameters
     ----------
@@ -206,13 +270,18 @@ def delong_variance(y_true, score, *, pos_label=None):
     pos_label : int, float, bool or str, optional
         The positive label; by default the larger of the two labels (as in
         scikit-learn).
+    groups : array-like of shape (n,), optional
+        Group (patient) ID of each case. With groups the variance is Obuchowski's
+        (1997), from each patient's totals of the structural components, so that
+        correlated images of one patient count as one patient; with one case per
+        group it equals DeLong's.
 
     Returns
     -------
     auc : float
         Equal to :func:`sklearn.metrics.roc_auc_score`.
     variance : float
-        DeLong's estimate of the variance of ``auc``.
+        DeLong's estimate of the variance of ``auc`` (Obuchowski's with ``groups``).
 
     Examples
     --------
@@ -222,17 +291,20 @@ def delong_variance(y_true, score, *, pos_label=None):
     """
     positive = _positive_mask(y_true, pos_label)
     score = _check_score(score, len(positive), "score")
-    aucs, cov = _fast_delong(positive, score[np.newaxis, :])
+    aucs, cov = _fast_delong(positive, score[np.newaxis, :], _check_groups(groups, len(positive)))
     return float(aucs[0]), float(cov[0, 0])
 
 
-def delong_test(y_true, score_a, score_b, *, pos_label=None):
+def delong_test(y_true, score_a, score_b, *, pos_label=None, groups=None):
     """Test whether two scores of the same cases have equal ROC AUCs (DeLong's test).
 
     The AUCs are correlated because both scores rate the same cases; DeLong's
     nonparametric covariance estimate accounts for that. The statistic
     ``z = (auc_a - auc_b) / sqrt(var_a + var_b - 2 cov)`` is referred to the standard
-    normal distribution. Midranks give ties a weight of 1/2.
+    normal distribution. Midranks give ties a weight of 1/2. With ``groups``
+    (patients with several images) the variances and the covariance are
+    Obuchowski's (1997) clustered estimates, and the result says so
+    (``method="clustered DeLong (Obuchowski)"``).
 
     Parameters
     ----------
@@ -244,6 +316,11 @@ def delong_test(y_true, score_a, score_b, *, pos_label=None):
     pos_label : int, float, bool or str, optional
         The positive label; by default the larger of the two labels (as in
         scikit-learn).
+    groups : array-like of shape (n,), optional
+        Group (patient) ID of each case. With groups the variance is Obuchowski's
+        (1997), from each patient's totals of the structural components, so that
+        correlated images of one patient count as one patient; with one case per
+        group it equals DeLong's.
 
     Returns
     -------
@@ -257,17 +334,21 @@ def delong_test(y_true, score_a, score_b, *, pos_label=None):
     Raises
     ------
     ValueError
-        If ``y_true`` does not have exactly two classes, the lengths differ, a score
-        is NaN or infinite, or a class has fewer than 2 cases.
+        If ``y_true`` does not have exactly two classes, the lengths differ (of
+        ``groups`` too), a score is NaN or infinite, a class has fewer than 2 cases,
+        or, with ``groups``, fewer than 2 groups have a case of a class.
 
     See Also
     --------
     delong_variance : The AUC and variance of a single score.
+    bootstrap_difference : The paired (patient) bootstrap of the same difference.
 
     Notes
     -----
     DeLong, DeLong & Clarke-Pearson (1988), computed with the midrank algorithm of
-    Sun & Xu (2014).
+    Sun & Xu (2014); with ``groups``, Obuchowski (1997). Plain DeLong treats every
+    image as an independent case: with several images per patient its variance is
+    too small and its p-value too small.
 
     Examples
     --------
@@ -277,11 +358,16 @@ def delong_test(y_true, score_a, score_b, *, pos_label=None):
     (0.9375, 0.8438, 0.449)
     >>> delong_test(y, [.1, .4, .35, .8, .2, .9, .3, .7], [.1, .4, .35, .8, .2, .9, .3, .7]).p_value
     1.0
+    >>> patients = [1, 1, 2, 2, 3, 3, 4, 4]
+    >>> res = delong_test(y, [.1, .4, .35, .8, .2, .9, .3, .7], [.2, .1, .6, .7, .3, .5, .6, .4], groups=patients)
+    >>> res.method, round(res.z, 3)
+    ('clustered DeLong (Obuchowski)', 0.353)
     """
     positive = _positive_mask(y_true, pos_label)
     a = _check_score(score_a, len(positive), "score_a")
     b = _check_score(score_b, len(positive), "score_b")
-    aucs, cov = _fast_delong(positive, np.stack([a, b]))
+    groups = _check_groups(groups, len(positive))
+    aucs, cov = _fast_delong(positive, np.stack([a, b]), groups)
     auc_a, auc_b = float(aucs[0]), float(aucs[1])
     var_a, var_b, covariance = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1])
     difference = auc_a - auc_b
@@ -294,66 +380,5 @@ def delong_test(y_true, score_a, score_b, *, pos_label=None):
     else:
         z = difference / np.sqrt(var_diff)
         p_value = float(min(2.0 * norm.sf(abs(z)), 1.0))
-    return DeLongResult(auc_a, auc_b, difference, var_a, var_b, covariance, float(z), p_value)
-
-
-def compare(report_a, report_b):
-    """DeLong's test of the pooled out-of-fold ROC AUCs of two reports on the same samples.
-
-    Both reports must come from the same X, y (same order) — e.g. two estimators
-    evaluated with the same ``cv`` and ``random_state`` — so the AUCs are paired.
-
-    Parameters
-    ----------
-    report_a, report_b : EvaluationReport
-        Reports of two estimators evaluated on the same samples.
-
-    Returns
-    -------
-    DeLongResult or dict
-        ``auc_a``, ``auc_b``, ``difference``, ``z``, ``p_value``...; for reports of
-        three or more classes, one DeLongResult per class (that class against the
-        rest), keyed by class, and for several labels one per label.
-
-    Raises
-    ------
-    ValueError
-        If the reports are not on the same labels or use different positive classes.
-
-    See Also
-    --------
-    delong_test : The test on any two scores of the same cases.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.naive_bayes import GaussianNB
-    >>> from medcnn.evaluation import compare, evaluate
-    >>> X, y = make_classification(100, n_features=5, random_state=0)
-    >>> a = evaluate(LogisticRegression(), X, y, cv=3, n_bootstraps=0, random_state=0)
-    >>> b = evaluate(GaussianNB(), X, y, cv=3, n_bootstraps=0, random_state=0)
-    >>> result = compare(a, b)
-    >>> round(result.auc_a, 4), round(result.auc_b, 4), round(result.p_value, 3)
-    (0.9388, 0.9264, 0.108)
-    """
-    if len(report_a.y_true) != len(report_b.y_true) or not np.array_equal(report_a.y_true, report_b.y_true):
-        raise ValueError("The two reports are not on the same samples (their y differ); evaluate both "
-                         "estimators on the same X and y, in the same order, to compare them.")
-    if report_a.regression or report_b.regression:
-        raise ValueError("compare runs DeLong's test of ROC AUCs, which regressors do not have; compare "
-                         "their MAE or R² intervals, or evaluate both and test the paired errors.")
-    if report_a.survival or report_b.survival:
-        raise ValueError("compare runs DeLong's test of ROC AUCs, which survival models do not have; compare "
-                         "their C-index intervals (report.metrics['c_index']).")
-    if report_a.classes is not None or report_b.classes is not None:
-        if not (report_a.task == report_b.task and np.array_equal(report_a.classes, report_b.classes)):
-            raise ValueError("The two reports are not of the same classes or labels; evaluate both "
-                             "estimators on the same X and y to compare them.")
-        truth = report_a.y_indicator
-        return {label: delong_test(truth[:, k], report_a.y_score[:, k], report_b.y_score[:, k])
-                for k, label in enumerate(report_a.classes.tolist())}
-    if report_a.pos_label != report_b.pos_label:
-        raise ValueError(f"The reports use different positive classes ({report_a.pos_label!r} vs "
-                         f"{report_b.pos_label!r}); evaluate both with the same pos_label.")
-    return delong_test(report_a.y01, report_a.y_score, report_b.y_score)
+    return DeLongResult(auc_a, auc_b, difference, var_a, var_b, covariance, float(z), p_value,
+                        DELONG if groups is None else CLUSTERED_DELONG)

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 from sklearn.base import clone, is_regressor
 
+from ._bca import check_ci_method
 from ._groups import aggregate_by_group, default_cv
 from ._metrics import binary_metrics
 from ._report import EvaluationReport
@@ -44,7 +45,8 @@ def _check_splits(splits, y01, groups, n_positive):
 
 
 def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.5, aggregate="mean",
-             ordinal=False, n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0):
+             ordinal=False, n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0,
+             ci_method="percentile"):
     """Cross-validate a classifier and report what a clinical reader asks for.
 
     Each fold fits a clone of ``estimator`` on its training part and predicts
@@ -119,6 +121,11 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         Seeds the folds (when ``cv`` is an int) and the bootstrap.
     verbose : int, default=0
         1 prints one line per fold.
+    ci_method : {"percentile", "bca"}, default="percentile"
+        The bootstrap intervals: percentiles of the resampled values, or
+        bias-corrected and accelerated (BCa), the acceleration from the jackknife
+        over patients (over samples without ``groups``). ``"bca"`` is for two
+        classes; the report's ``ci_method`` records the choice.
 
     Returns
     -------
@@ -159,6 +166,12 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
         raise ValueError(f"threshold={threshold!r} is not valid; give a probability in [0, 1].")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
+    ci_method = check_ci_method(ci_method)
+    if ci_method != "percentile" and (is_survival_target(y) or is_regressor(estimator)
+                                      or y.ndim == 2 and y.shape[1] > 1 or len(np.unique(y)) > 2):
+        raise ValueError(f"ci_method={ci_method!r} is available for two classes; evaluate this task with "
+                         "ci_method='percentile', or compute a BCa interval of a metric from the report's "
+                         "y_true and y_score with bootstrap_ci(..., ci_method='bca').")
     if is_survival_target(y):
         from ._survival import evaluate_survival
 
@@ -227,23 +240,23 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
             print(f"fold {fold}/{len(splits)}: ROC AUC {fold_metrics[-1]['roc_auc']:.3f} "
                   f"({len(test)} test samples)", flush=True)
 
-    metrics = _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state)
+    metrics = _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state, ci_method)
     patient_metrics = None
     if groups is not None:
         patients, patient_score = aggregate_by_group(score, groups, how=aggregate)
         _, patient_truth = aggregate_by_group(y01, groups, how="max")
         if len(np.unique(patient_truth)) == 2:
             patient_metrics = _with_intervals(patient_truth.astype(int), patient_score, None, threshold,
-                                              n_bootstraps, confidence, random_state)
+                                              n_bootstraps, confidence, random_state, ci_method)
     return EvaluationReport(
         estimator=repr(estimator), cv=repr(splitter), pos_label=pos_label, neg_label=neg_label,
         threshold=float(threshold), confidence=float(confidence), n_bootstraps=int(n_bootstraps),
         aggregate=aggregate, metrics=metrics, fold_metrics=fold_metrics, patient_metrics=patient_metrics,
-        y_true=y, y_score=score, fold=fold_of, groups=groups, histories=histories)
+        y_true=y, y_score=score, fold=fold_of, groups=groups, histories=histories, ci_method=ci_method)
 
 
-def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state):
-    """name -> {"value", "low", "high"}: scikit-learn values, percentile bootstrap intervals
+def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state, ci_method):
+    """name -> {"value", "low", "high"}: scikit-learn values, bootstrap intervals of ``ci_method``
     (whole groups resampled when given; intervals NaN without bootstraps)."""
     from ._metrics import weighted_binary_metrics
     from ._multiclass import bootstrap_intervals
@@ -251,5 +264,5 @@ def _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, ran
     metrics, _ = bootstrap_intervals(
         binary_metrics(y01, score, threshold), [],
         lambda w: (weighted_binary_metrics(w, y01, score, threshold), []),
-        len(y01), groups, n_bootstraps, confidence, random_state)
+        len(y01), groups, n_bootstraps, confidence, random_state, ci_method)
     return metrics

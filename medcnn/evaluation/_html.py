@@ -217,9 +217,12 @@ def render_html(report, images):
     heading = "Per label" if report.multilabel else "Per class (one class against the rest)"
     per_class = (f"<h2>{heading}</h2>" + _class_table(report, report.class_metrics)
                  if report.classes is not None else "")
-    method = (f"{report.confidence:.0%} confidence intervals: percentile bootstrap with "
-              f"{report.n_bootstraps} resamples of "
+    bca = report.ci_method == "bca"
+    method = (f"{report.confidence:.0%} confidence intervals: "
+              + ("bias-corrected and accelerated (BCa)" if bca else "percentile")
+              + f" bootstrap with {report.n_bootstraps} resamples of "
               + ("whole patients" if grouped else "samples")
+              + (f", the acceleration from the jackknife over {'patients' if grouped else 'samples'}" if bca else "")
               + ". Metrics computed with " + {
                   "survival": "scikit-survival on the pooled out-of-fold risks (each fold's centred on its median)",
                   "regression": "scikit-learn on the pooled out-of-fold predictions"}.get(

@@ -204,41 +204,49 @@ def patient_level(codes, proba, groups, how="mean", ordinal=False):
 
 
 def bootstrap_intervals(values, per_column_values, weighted, n, groups, n_bootstraps, confidence,
-                        random_state):
+                        random_state, ci_method="percentile"):
     """``(metrics, per_column)``: name -> ``{"value", "low", "high"}``, overall and per class
     (or label), from the point ``values`` and ``weighted(weights)``, which gives the
-    same metrics for a ``(r, n)`` array of case weights; percentile bootstrap intervals
-    (whole groups resampled when given), NaN without bootstraps or where a metric is
-    undefined on most resamples."""
-    from ._bootstrap import _percentiles, _Resampler
+    same metrics for a ``(r, n)`` array of case weights; bootstrap intervals (whole
+    groups resampled when given), NaN without bootstraps or where a metric is
+    undefined on most resamples. ``ci_method="bca"`` gives BCa intervals, the
+    acceleration from ``weighted`` of the leave-one-group-out (or leave-one-case-out)
+    weights."""
+    from ._bca import check_ci_method, confidence_limits, leave_one_out_weights
+    from ._bootstrap import _Resampler
 
+    ci_method = check_ci_method(ci_method)
     if not n_bootstraps:
         def plain(named):
             return {name: {"value": v, "low": np.nan, "high": np.nan} for name, v in named.items()}
         return plain(values), [plain(named) for named in per_column_values]
     resampler = _Resampler(n, groups, n_bootstraps, random_state)
-    overall_draws, column_draws = [], []
-    for chunk in resampler.chunks():
-        overall, per_column = weighted(resampler.multiplicities(chunk))
-        overall_draws.append(overall)
-        column_draws.append(per_column)
+    draws = [weighted(resampler.multiplicities(chunk)) for chunk in resampler.chunks()]
+    jackknife = ([weighted(weights) for weights in leave_one_out_weights(n, groups)]
+                 if ci_method == "bca" else [])
 
-    def interval(value, samples):
+    def joined(parts, column, name):
+        """One metric's values over all chunks: overall (column None) or of one column."""
+        return np.concatenate([part[0][name] if column is None else part[1][column][name] for part in parts])
+
+    def interval(value, column, name):
+        samples = joined(draws, column, name)
         samples = samples[np.isfinite(samples)]
         if not np.isfinite(value) or 2 * len(samples) < n_bootstraps:
             return {"value": value, "low": np.nan, "high": np.nan}
-        low, high = _percentiles(samples, confidence)
-        return {"value": value, "low": float(low), "high": float(high)}
+        low, high = confidence_limits(samples, confidence, ci_method, value,
+                                      joined(jackknife, column, name) if jackknife else None)
+        return {"value": value, "low": low, "high": high}
 
-    metrics = {name: interval(value, np.concatenate([d[name] for d in overall_draws]))
-               for name, value in values.items()}
-    per_column = [{name: interval(value, np.concatenate([d[k][name] for d in column_draws]))
-                   for name, value in named.items()} for k, named in enumerate(per_column_values)]
+    metrics = {name: interval(value, None, name) for name, value in values.items()}
+    per_column = [{name: interval(value, k, name) for name, value in named.items()}
+                  for k, named in enumerate(per_column_values)]
     return metrics, per_column
 
 
-def multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence, random_state):
+def multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence, random_state,
+                         ci_method="percentile"):
     """``(metrics, per_class)`` of :func:`bootstrap_intervals` for classes ``codes``."""
     return bootstrap_intervals(multiclass_metrics(codes, proba, ordinal), class_metrics(codes, proba),
                                lambda w: weighted_multiclass_metrics(w, codes, proba, ordinal),
-                               len(codes), groups, n_bootstraps, confidence, random_state)
+                               len(codes), groups, n_bootstraps, confidence, random_state, ci_method)

@@ -89,6 +89,10 @@ class EvaluationReport:
         its median) and ``metrics`` Harrell's and Uno's C-index.
     truncation_time : float or None, default=None
         The time Uno's C-index is truncated at (survival).
+    ci_method : str, default="percentile"
+        The bootstrap intervals: ``"percentile"``, or ``"bca"`` (bias-corrected and
+        accelerated, the acceleration from the jackknife over patients, or over
+        samples without groups).
 
     Attributes
     ----------
@@ -141,6 +145,7 @@ class EvaluationReport:
     regression: bool = False
     survival: bool = False
     truncation_time: float | None = None
+    ci_method: str = "percentile"
 
     @property
     def multiclass(self):
@@ -214,7 +219,7 @@ class EvaluationReport:
         summary = {
             "estimator": self.estimator, "cv": self.cv, "positive_label": self.pos_label,
             "negative_label": self.neg_label, "threshold": self.threshold,
-            "confidence": self.confidence, "n_bootstraps": self.n_bootstraps,
+            "confidence": self.confidence, "n_bootstraps": self.n_bootstraps, "ci_method": self.ci_method,
             "task": self.task, "n_samples": int(len(self.y_true)),
             "n_positive": None if self.classes is not None or self.task in ("regression", "survival")
             else int(self.y01.sum()),
