@@ -316,9 +316,29 @@ def test_unknown_ci_method_is_named_with_the_choices(call):
         call()
 
 
-def test_bca_for_three_classes_is_refused_before_training():
-    with pytest.raises(ValueError, match=r"ci_method='bca' is available for two classes.*'percentile'"):
-        evaluate(LogisticRegression(), np.zeros((9, 2)), [0, 1, 2] * 3, cv=2, ci_method="bca")
+@pytest.mark.parametrize("task", ["multiclass", "multilabel", "regression"])
+def test_bca_intervals_for_every_task(task):
+    from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
+    from sklearn.linear_model import Ridge
+    from sklearn.multiclass import OneVsRestClassifier
+
+    if task == "multiclass":
+        X, y = make_classification(150, n_informative=4, n_classes=3, random_state=0)
+        model, metric = LogisticRegression(max_iter=500), "roc_auc_macro"
+    elif task == "multilabel":
+        X, y = make_multilabel_classification(150, n_classes=3, random_state=0)
+        model, metric = OneVsRestClassifier(LogisticRegression(max_iter=500)), "roc_auc_macro"
+    else:
+        X, y = make_regression(150, n_features=5, noise=10, random_state=0)
+        model, metric = Ridge(), "r2"
+    groups = np.repeat(np.arange(50), 3)
+    reports = {method: evaluate(model, X, y, groups=groups, cv=3, n_bootstraps=300, random_state=0,
+                                ci_method=method) for method in ("percentile", "bca")}
+    bca, percentile = reports["bca"].metrics[metric], reports["percentile"].metrics[metric]
+    assert reports["bca"].task == task and reports["bca"].ci_method == "bca"
+    assert bca["value"] == percentile["value"]  # the same point estimate, another interval
+    assert bca["low"] < bca["value"] < bca["high"] and (bca["low"], bca["high"]) != (percentile["low"],
+                                                                                     percentile["high"])
 
 
 def test_delong_groups_of_the_wrong_length():

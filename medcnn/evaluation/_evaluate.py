@@ -5,9 +5,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import clone, is_regressor
+from sklearn.base import is_regressor
 
 from ._bca import check_ci_method
+from ._folds import FoldOptions, out_of_fold
 from ._groups import aggregate_by_group, default_cv
 from ._metrics import binary_metrics
 from ._report import EvaluationReport
@@ -46,7 +47,7 @@ def _check_splits(splits, y01, groups, n_positive):
 
 def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.5, aggregate="mean",
              ordinal=False, n_bootstraps=1000, confidence=0.95, random_state=None, verbose=0,
-             ci_method="percentile"):
+             ci_method="percentile", n_jobs=None, scoring=None, check_duplicates=False):
     """Cross-validate a classifier and report what a clinical reader asks for.
 
     Each fold fits a clone of ``estimator`` on its training part and predicts
@@ -120,12 +121,23 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     random_state : int, optional
         Seeds the folds (when ``cv`` is an int) and the bootstrap.
     verbose : int, default=0
-        1 prints one line per fold.
+        1 prints one line per fold; 2 also scikit-learn's line per fitted fold.
     ci_method : {"percentile", "bca"}, default="percentile"
         The bootstrap intervals: percentiles of the resampled values, or
         bias-corrected and accelerated (BCa), the acceleration from the jackknife
-        over patients (over samples without ``groups``). ``"bca"`` is for two
-        classes; the report's ``ci_method`` records the choice.
+        over patients (over samples without ``groups``); the report's
+        ``ci_method`` records the choice.
+    n_jobs : int, optional
+        Folds fitted in parallel, by scikit-learn's ``cross_validate`` (joblib: with
+        ``joblib.parallel_config(backend="dask")`` the folds run on a Dask cluster).
+        The report is the same as with one job.
+    scoring : str, callable, list or dict, optional
+        Extra scores of each fold's test part, as ``cross_validate`` takes them; they
+        join ``fold_metrics`` as ``test_<name>`` (``test_score`` for one).
+    check_duplicates : bool, default=False
+        Decode every image of ``X`` and warn when a fold tests on near-duplicates
+        of its training images (:func:`medcnn.datasets.find_duplicates`). With
+        ``groups``, every fold is checked for patients on both sides anyway.
 
     Returns
     -------
@@ -167,11 +179,7 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(f"confidence={confidence!r} is not valid; give a level in (0, 1), e.g. 0.95.")
     ci_method = check_ci_method(ci_method)
-    if ci_method != "percentile" and (is_survival_target(y) or is_regressor(estimator)
-                                      or y.ndim == 2 and y.shape[1] > 1 or len(np.unique(y)) > 2):
-        raise ValueError(f"ci_method={ci_method!r} is available for two classes; evaluate this task with "
-                         "ci_method='percentile', or compute a BCa interval of a metric from the report's "
-                         "y_true and y_score with bootstrap_ci(..., ci_method='bca').")
+    folds = FoldOptions(verbose=verbose, n_jobs=n_jobs, scoring=scoring, check_duplicates=bool(check_duplicates))
     if is_survival_target(y):
         from ._survival import evaluate_survival
 
@@ -179,7 +187,7 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
             raise ValueError(f"pos_label={pos_label!r} applies to two classes; y holds survival times. "
                              "Leave pos_label out.")
         return evaluate_survival(estimator, X, y, groups, cv, aggregate=aggregate, n_bootstraps=n_bootstraps,
-                                 confidence=confidence, random_state=random_state, verbose=verbose)
+                                 confidence=confidence, random_state=random_state, folds=folds, ci_method=ci_method)
     if is_regressor(estimator):
         from ._regression import evaluate_regression
 
@@ -187,7 +195,8 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
             raise ValueError(f"pos_label={pos_label!r} applies to two classes; {type(estimator).__name__} is a "
                              "regressor. Leave pos_label out.")
         return evaluate_regression(estimator, X, y, groups, cv, aggregate=aggregate, n_bootstraps=n_bootstraps,
-                                   confidence=confidence, random_state=random_state, verbose=verbose)
+                                   confidence=confidence, random_state=random_state, folds=folds,
+                                   ci_method=ci_method)
     if y.ndim == 2 and y.shape[1] > 1:
         from ._evaluate_multiclass import evaluate_multilabel
 
@@ -196,7 +205,8 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
                              "label; each label is reported on its own. Leave pos_label out.")
         return evaluate_multilabel(estimator, X, y, names or list(range(y.shape[1])), groups, cv,
                                    threshold=threshold, aggregate=aggregate, n_bootstraps=n_bootstraps,
-                                   confidence=confidence, random_state=random_state, verbose=verbose)
+                                   confidence=confidence, random_state=random_state, folds=folds,
+                                   ci_method=ci_method)
     if len(np.unique(y)) > 2:
         from ._evaluate_multiclass import evaluate_multiclass
 
@@ -206,7 +216,7 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
                              "every class is reported against the rest.")
         return evaluate_multiclass(estimator, X, y, groups, cv, aggregate=aggregate, ordinal=ordinal,
                                    n_bootstraps=n_bootstraps, confidence=confidence,
-                                   random_state=random_state, verbose=verbose)
+                                   random_state=random_state, folds=folds, ci_method=ci_method)
     pos_label, neg_label = _binary_labels(y, pos_label)
     y01 = (y == pos_label).astype(int)
     splitter = default_cv(cv, groups, random_state)
@@ -225,20 +235,12 @@ def evaluate(estimator, X, y, groups=None, cv=5, *, pos_label=None, threshold=0.
     splits = list(splitter.split(X, y, groups))
     _check_splits(splits, y01, groups, n_positive)
 
-    score = np.full(len(y), np.nan)
-    fold_of = np.zeros(len(y), dtype=int)
-    fold_metrics, histories = [], []
-    for fold, (train, test) in enumerate(splits, 1):
-        model = clone(estimator).fit(X[train], y[train])
-        column = list(model.classes_).index(pos_label)
-        score[test] = model.predict_proba(X[test])[:, column]
-        fold_of[test] = fold
-        fold_metrics.append({"fold": fold, "n_test": len(test), "n_positive": int(y01[test].sum()),
-                             **binary_metrics(y01[test], score[test], threshold)})
-        histories.append(dict(getattr(model, "history_", None) or {}))
-        if verbose:
-            print(f"fold {fold}/{len(splits)}: ROC AUC {fold_metrics[-1]['roc_auc']:.3f} "
-                  f"({len(test)} test samples)", flush=True)
+    score, fold_of, fold_metrics, histories = out_of_fold(
+        estimator, X, y, splits, 1,
+        lambda model, X_test: model.predict_proba(X_test)[:, [list(model.classes_).index(pos_label)]],
+        lambda test, s: {"n_positive": int(y01[test].sum()), **binary_metrics(y01[test], s[:, 0], threshold)},
+        lambda m: f"ROC AUC {m['roc_auc']:.3f}", groups, folds)
+    score = score[:, 0]
 
     metrics = _with_intervals(y01, score, groups, threshold, n_bootstraps, confidence, random_state, ci_method)
     patient_metrics = None

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import clone
 
+from ._folds import out_of_fold
 from ._groups import default_cv
 from ._multiclass import multiclass_intervals, multiclass_metrics, patient_level
 from ._report import EvaluationReport
@@ -33,26 +33,8 @@ def _check_groups(groups, n_splits):
                          f"{n_splits} folds; use cv <= {len(np.unique(groups))}.")
 
 
-def _out_of_fold(estimator, X, y, splits, n_columns, probabilities, fold_metrics_of, headline, verbose):
-    """``(proba, fold_of, fold_metrics, histories)``: each fold's clone fitted on its training
-    part, ``probabilities(model, X_test)`` of its test part, ``fold_metrics_of(test, proba)``;
-    ``headline(metrics)`` is what ``verbose`` prints of a fold."""
-    proba = np.full((len(y), n_columns), np.nan)
-    fold_of = np.zeros(len(y), dtype=int)
-    fold_metrics, histories = [], []
-    for fold, (train, test) in enumerate(splits, 1):
-        model = clone(estimator).fit(X[train], y[train])
-        proba[test] = probabilities(model, X[test])
-        fold_of[test] = fold
-        fold_metrics.append({"fold": fold, "n_test": len(test), **fold_metrics_of(test, proba[test])})
-        histories.append(dict(getattr(model, "history_", None) or {}))
-        if verbose:
-            print(f"fold {fold}/{len(splits)}: {headline(fold_metrics[-1])} ({len(test)} test samples)", flush=True)
-    return proba, fold_of, fold_metrics, histories
-
-
 def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bootstraps, confidence,
-                        random_state, verbose):
+                        random_state, folds, ci_method):
     """:func:`evaluate` for ``y`` of three or more classes (inputs already checked)."""
     classes, codes = np.unique(y, return_inverse=True)
     codes = codes.ravel()
@@ -72,25 +54,25 @@ def evaluate_multiclass(estimator, X, y, groups, cv, *, aggregate, ordinal, n_bo
     def probabilities(model, X_test):
         return model.predict_proba(X_test)[:, [list(model.classes_).index(label) for label in classes]]
 
-    proba, fold_of, fold_metrics, histories = _out_of_fold(
+    proba, fold_of, fold_metrics, histories = out_of_fold(
         estimator, X, y, splits, len(classes), probabilities,
         lambda test, p: multiclass_metrics(codes[test], p, ordinal),
-        lambda m: f"ROC AUC (macro, one-vs-rest) {m['roc_auc_macro']:.3f}", verbose)
+        lambda m: f"ROC AUC (macro, one-vs-rest) {m['roc_auc_macro']:.3f}", groups, folds)
 
     metrics, per_class = multiclass_intervals(codes, proba, groups, ordinal, n_bootstraps, confidence,
-                                              random_state)
+                                              random_state, ci_method)
     patient_metrics = patient_class_metrics = None
     if groups is not None:
         _, truth, rows = patient_level(codes, proba, groups, aggregate, ordinal)
         if len(np.unique(truth)) == len(classes):
             patient_metrics, patient_class_metrics = multiclass_intervals(
-                truth, rows, None, ordinal, n_bootstraps, confidence, random_state)
+                truth, rows, None, ordinal, n_bootstraps, confidence, random_state, ci_method)
     return EvaluationReport(
         estimator=repr(estimator), cv=repr(splitter), pos_label=None, neg_label=None, threshold=None,
         confidence=float(confidence), n_bootstraps=int(n_bootstraps), aggregate=aggregate, metrics=metrics,
         fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=y, y_score=proba, fold=fold_of,
         groups=groups, histories=histories, classes=classes, class_metrics=per_class,
-        patient_class_metrics=patient_class_metrics, ordinal=bool(ordinal))
+        patient_class_metrics=patient_class_metrics, ordinal=bool(ordinal), ci_method=ci_method)
 
 
 def _label_probabilities(proba, n_labels):
@@ -106,7 +88,7 @@ def _label_probabilities(proba, n_labels):
 
 
 def evaluate_multilabel(estimator, X, Y, names, groups, cv, *, threshold, aggregate, n_bootstraps, confidence,
-                        random_state, verbose):
+                        random_state, folds, ci_method):
     """:func:`evaluate` for a 0/1 indicator ``Y`` of several labels per sample (inputs checked)."""
     from ._groups import aggregate_by_group
     from ._multilabel import multilabel_intervals, multilabel_metrics
@@ -140,23 +122,24 @@ def evaluate_multilabel(estimator, X, Y, names, groups, cv, *, threshold, aggreg
                     f"{'absent from' if counts[single[0]] == 0 else 'on'} every sample of its {part} part "
                     f"({len(index)} samples); every fold needs both values of every label. Use fewer folds.")
 
-    proba, fold_of, fold_metrics, histories = _out_of_fold(
+    proba, fold_of, fold_metrics, histories = out_of_fold(
         estimator, X, Y, splits, Y.shape[1],
         lambda model, X_test: _label_probabilities(model.predict_proba(X_test), Y.shape[1]),
         lambda test, p: multilabel_metrics(Y[test], p, threshold),
-        lambda m: f"ROC AUC (macro over labels) {m['roc_auc_macro']:.3f}", verbose)
+        lambda m: f"ROC AUC (macro over labels) {m['roc_auc_macro']:.3f}", groups, folds)
 
-    metrics, per_label = multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state)
+    metrics, per_label = multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state,
+                                              ci_method)
     patient_metrics = patient_label_metrics = None
     if groups is not None:
         _, rows = aggregate_by_group(proba, groups, how=aggregate)
         _, truth = aggregate_by_group(Y, groups, how="max")
         if ((truth.min(axis=0) == 0) & (truth.max(axis=0) == 1)).all():
             patient_metrics, patient_label_metrics = multilabel_intervals(
-                truth, rows, None, threshold, n_bootstraps, confidence, random_state)
+                truth, rows, None, threshold, n_bootstraps, confidence, random_state, ci_method)
     return EvaluationReport(
         estimator=repr(estimator), cv=repr(splitter), pos_label=None, neg_label=None, threshold=float(threshold),
         confidence=float(confidence), n_bootstraps=int(n_bootstraps), aggregate=aggregate, metrics=metrics,
         fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=Y, y_score=proba, fold=fold_of,
         groups=groups, histories=histories, classes=np.asarray(names), class_metrics=per_label,
-        patient_class_metrics=patient_label_metrics, multilabel=True)
+        patient_class_metrics=patient_label_metrics, multilabel=True, ci_method=ci_method)

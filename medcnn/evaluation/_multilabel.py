@@ -94,11 +94,12 @@ def weighted_multilabel_metrics(weights, Y, proba, threshold=0.5):
     return overall, per_label
 
 
-def multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state):
+def multilabel_intervals(Y, proba, groups, threshold, n_bootstraps, confidence, random_state,
+                         ci_method="percentile"):
     """``(metrics, per_label)``: name -> ``{"value", "low", "high"}`` overall and for each
-    label, with percentile bootstrap intervals (whole groups resampled when given)."""
+    label, with bootstrap intervals of ``ci_method`` (whole groups resampled when given)."""
     from ._multiclass import bootstrap_intervals
 
     return bootstrap_intervals(multilabel_metrics(Y, proba, threshold), label_metrics(Y, proba, threshold),
                                lambda w: weighted_multilabel_metrics(w, Y, proba, threshold),
-                               len(Y), groups, n_bootstraps, confidence, random_state)
+                               len(Y), groups, n_bootstraps, confidence, random_state, ci_method)

@@ -9,9 +9,10 @@ from ._metrics import regression_metrics, weighted_regression_metrics
 __all__ = ["evaluate_regression"]
 
 def evaluate_regression(estimator, X, y, groups, cv, *, aggregate, n_bootstraps, confidence, random_state,
-                        verbose):
+                        folds, ci_method):
     """:func:`evaluate` for a regressor and its numeric ``y`` (inputs checked)."""
-    from ._evaluate_multiclass import _check_groups, _out_of_fold
+    from ._evaluate_multiclass import _check_groups
+    from ._folds import out_of_fold
     from ._groups import aggregate_by_group, default_cv
     from ._multiclass import bootstrap_intervals
     from ._report import EvaluationReport
@@ -32,16 +33,16 @@ def evaluate_regression(estimator, X, y, groups, cv, *, aggregate, n_bootstraps,
     def scored(test, prediction):
         return regression_metrics(y[test], prediction[:, 0])
 
-    prediction, fold_of, fold_metrics, histories = _out_of_fold(
+    prediction, fold_of, fold_metrics, histories = out_of_fold(
         estimator, X, y, splits, 1, lambda model, X_test: np.asarray(model.predict(X_test)).reshape(-1, 1),
-        scored, lambda m: f"MAE {m['mae']:.4g}, R² {m['r2']:.3f}", verbose)
+        scored, lambda m: f"MAE {m['mae']:.4g}, R² {m['r2']:.3f}", groups, folds)
     prediction = prediction[:, 0]
 
     def intervals(truth, predicted, units):
         metrics, _ = bootstrap_intervals(
             regression_metrics(truth, predicted), [],
             lambda w: (weighted_regression_metrics(w, truth, predicted), []),
-            len(truth), units, n_bootstraps, confidence, random_state)
+            len(truth), units, n_bootstraps, confidence, random_state, ci_method)
         return metrics
 
     metrics = intervals(y, prediction, groups)
@@ -55,4 +56,4 @@ def evaluate_regression(estimator, X, y, groups, cv, *, aggregate, n_bootstraps,
         estimator=repr(estimator), cv=repr(splitter), pos_label=None, neg_label=None, threshold=None,
         confidence=float(confidence), n_bootstraps=int(n_bootstraps), aggregate=aggregate, metrics=metrics,
         fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=y, y_score=prediction, fold=fold_of,
-        groups=groups, histories=histories, regression=True)
+        groups=groups, histories=histories, regression=True, ci_method=ci_method)

@@ -55,12 +55,12 @@ def _weighted(weights, event, time, risk, tau):
     return draws, []
 
 
-def _intervals(event, time, risk, groups, tau, n_bootstraps, confidence, random_state):
+def _intervals(event, time, risk, groups, tau, n_bootstraps, confidence, random_state, ci_method):
     from ._multiclass import bootstrap_intervals
 
     metrics, _ = bootstrap_intervals(
         survival_metrics(event, time, risk, tau), [], lambda w: _weighted(w, event, time, risk, tau),
-        len(event), groups, n_bootstraps, confidence, random_state)
+        len(event), groups, n_bootstraps, confidence, random_state, ci_method)
     return metrics
 
 
@@ -74,9 +74,10 @@ def _patient_outcomes(event, time, groups):
 
 
 def evaluate_survival(estimator, X, y, groups, cv, *, aggregate, n_bootstraps, confidence, random_state,
-                      verbose):
+                      folds, ci_method):
     """:func:`evaluate` for a survival model and scikit-survival's structured ``y``."""
-    from ._evaluate_multiclass import _check_groups, _out_of_fold
+    from ._evaluate_multiclass import _check_groups
+    from ._folds import out_of_fold
     from ._groups import aggregate_by_group, default_cv
     from ._report import EvaluationReport
 
@@ -98,19 +99,19 @@ def evaluate_survival(estimator, X, y, groups, cv, *, aggregate, n_bootstraps, c
     def scored(test, risk):
         return {"n_events": int(event[test].sum()), **survival_metrics(event[test], time[test], risk[:, 0], tau)}
 
-    risk, fold_of, fold_metrics, histories = _out_of_fold(
-        estimator, X, y, splits, 1, centred_risks, scored, lambda m: f"C-index {m['c_index']:.3f}", verbose)
+    risk, fold_of, fold_metrics, histories = out_of_fold(
+        estimator, X, y, splits, 1, centred_risks, scored, lambda m: f"C-index {m['c_index']:.3f}", groups, folds)
     risk = risk[:, 0]
-    metrics = _intervals(event, time, risk, groups, tau, n_bootstraps, confidence, random_state)
+    metrics = _intervals(event, time, risk, groups, tau, n_bootstraps, confidence, random_state, ci_method)
     patient_metrics = None
     if groups is not None:
         outcomes = _patient_outcomes(event, time, groups)
         if outcomes is not None and outcomes[1].any() and len(outcomes[0]) > 2:
             _, patient_risk = aggregate_by_group(risk, groups, how=aggregate)
             patient_metrics = _intervals(outcomes[1], outcomes[2], patient_risk, None, tau, n_bootstraps,
-                                         confidence, random_state)
+                                         confidence, random_state, ci_method)
     return EvaluationReport(
         estimator=repr(estimator), cv=repr(splitter), pos_label=None, neg_label=None, threshold=None,
         confidence=float(confidence), n_bootstraps=int(n_bootstraps), aggregate=aggregate, metrics=metrics,
         fold_metrics=fold_metrics, patient_metrics=patient_metrics, y_true=survival_target(event, time), y_score=risk,
-        fold=fold_of, groups=groups, histories=histories, survival=True, truncation_time=tau)
+        fold=fold_of, groups=groups, histories=histories, survival=True, truncation_time=tau, ci_method=ci_method)
