@@ -28,6 +28,16 @@ def test_parallel_folds_give_the_same_report():
     np.testing.assert_array_equal(reports[0].fold, reports[1].fold)
 
 
+def test_evaluate_with_groups_under_metadata_routing():
+    import sklearn
+
+    X, y, groups = _data()
+    plain = evaluate(LogisticRegression(), X, y, groups=groups, cv=3, n_bootstraps=50, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = evaluate(LogisticRegression(), X, y, groups=groups, cv=3, n_bootstraps=50, random_state=0)
+    assert routed.metrics == plain.metrics and routed.patient_metrics == plain.patient_metrics
+
+
 def test_scoring_joins_the_fold_metrics_and_verbose_prints_each_fold(capsys):
     from sklearn.metrics import roc_auc_score
 

@@ -71,7 +71,8 @@ def out_of_fold(estimator, X, y, splits, n_columns, predictions, fold_metrics_of
         _warn_shared_patients(splits, groups)
     if options.check_duplicates:
         _warn_duplicates(X, splits)
-    result = cross_validate(estimator, X, y, groups=groups, cv=splits, scoring=options.scoring or _no_score,
+    # the splits are made already: groups are not passed on (cross_validate refuses them under metadata routing)
+    result = cross_validate(estimator, X, y, cv=splits, scoring=options.scoring or _no_score,
                             n_jobs=options.n_jobs, verbose=max(int(options.verbose) - 1, 0), return_estimator=True,
                             return_indices=True, error_score="raise")
     scores = {key: values for key, values in result.items() if key.startswith("test_") and options.scoring}
