@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 
-from ._dataset import SURVIVAL_DTYPE, TASKS
+from .._survival import survival_target
+from ._dataset import TASKS
 
 __all__ = ["ManifestTargets", "MANIFEST_TASKS"]
 
@@ -142,10 +143,8 @@ class ManifestTargets:
         if self.task == "regression":
             y = np.asarray(values, dtype=np.float64).reshape(len(values), len(self.columns))
             return (y[:, 0] if len(self.columns) == 1 else y), list(self.columns)
-        y = np.empty(len(values), dtype=SURVIVAL_DTYPE)
-        if values:
-            y["event"], y["time"] = zip(*values)
-        return y, list(self.columns)
+        event, time = zip(*values) if values else ((), ())
+        return survival_target(event, time), list(self.columns)
 
 
 def _indicator(text, column, where, meaning):

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from .._survival import SURVIVAL_DTYPE
+from .._survival import survival_target
 from ._synthetic import _CHUNK, _as_generator, _draw_nuclei, _nucleus_parameters, _stain, _validate_sizes
 
 __all__ = ["HISTOLOGY_FINDINGS", "make_histology_multilabel", "make_histology_regression",
@@ -359,7 +359,5 @@ def make_histology_survival(n_samples=200, image_size=50, censoring=0.3, random_
     event_time = rng.standard_exponential(len(hazard)) / hazard
     rate = _censoring_rate(hazard, float(censoring))
     censoring_time = rng.standard_exponential(len(hazard)) / rate if rate > 0 else np.full(len(hazard), np.inf)
-    y = np.empty(len(hazard), dtype=SURVIVAL_DTYPE)
-    y["event"] = event_time <= censoring_time
-    y["time"] = np.maximum(np.minimum(event_time, censoring_time), np.finfo(float).tiny)
-    return X, y
+    return X, survival_target(event_time <= censoring_time,
+                              np.maximum(np.minimum(event_time, censoring_time), np.finfo(float).tiny))
