@@ -18,8 +18,8 @@ from collections import Counter
 
 import numpy as np
 
-from medcnn.datasets import (PILLOW_SUFFIXES, has_colour, max_image_pixels, pillow_header, read_image,
-                             read_with, reader_for, to_channels)
+from medcnn.datasets import (PILLOW_SUFFIXES, has_colour, max_image_pixels, pillow_header, read_image, split_reference,
+                             read_with, reader_for, suffix_names, to_channels)
 from medcnn.exceptions import ImageReadError
 
 from ._arrays import RESIZE_MODES, scaled_float
@@ -116,10 +116,10 @@ def _readers(paths):
     by_suffix = {}
     readers = []
     for path in paths:
-        suffix = os.path.splitext(path)[1].lower().lstrip(".")
-        if suffix not in by_suffix:
-            by_suffix[suffix] = suffix if suffix in image_readers else None
-        reader = by_suffix[suffix]
+        suffixes = tuple(suffix_names(path))
+        if suffixes not in by_suffix:
+            by_suffix[suffixes] = next((s for s in suffixes if s in image_readers), None)
+        reader = by_suffix[suffixes]
         if reader is None:
             try:
                 reader = reader_for(path)
@@ -255,7 +255,7 @@ class PathImages:
 
         indices = np.asarray(indices, dtype=np.int64)
         native = np.array([self.readers[i] in NATIVE_READERS and not self.reader_params.get(self.readers[i])
-                           for i in indices], dtype=bool)
+                           and not split_reference(self.paths[i])[1] for i in indices], dtype=bool)
         keys = (self.paths[indices], indices, native)
         return tf.data.Dataset.from_tensor_slices((keys, *[t[indices] for t in targets])), bool(native.all())
 

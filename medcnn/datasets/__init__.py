@@ -12,7 +12,8 @@ Examples
 from ._dataset import ImageDataset, inspect_image
 from ._duplicates import DEFAULT_MAX_DISTANCE, find_duplicates, perceptual_hash
 from ._images import read_image, reader_for, to_channels
-from ._images import read_with  # noqa: F401 - for the input pipeline, not public API
+from ._references import frame_reference, split_frame, split_reference
+from ._images import read_with, suffix_names  # noqa: F401 - for the input pipeline, not public API
 from ._loaders import ON_ERROR  # noqa: F401 - shared with the estimators, not public API
 from ._leakage import DuplicatePair, LeakageReport, check_leakage
 from ._loaders import (IDC_PATIENT_PATTERN, ErrorPolicy, guess_loader, load, load_arrays, load_csv,
@@ -25,7 +26,8 @@ from ._synthetic_tasks import (HISTOLOGY_FINDINGS, make_histology_multilabel, ma
                                make_histology_survival)
 
 __all__ = ["DEFAULT_MAX_DISTANCE", "DuplicatePair", "ErrorPolicy", "HISTOLOGY_FINDINGS", "ImageDataset",
-           "IDC_PATIENT_PATTERN", "LeakageReport", "check_leakage", "find_duplicates", "guess_loader",
+           "IDC_PATIENT_PATTERN", "LeakageReport", "check_leakage", "find_duplicates", "frame_reference", "guess_loader",
            "inspect_image", "load", "load_arrays", "load_csv", "load_directory", "load_idc", "make_histology",
            "make_histology_multilabel", "make_histology_regression", "make_histology_survival", "perceptual_hash",
-           "read_image", "read_with_pillow", "reader_for", "to_channels"]
+           "read_image", "read_with_pillow", "reader_for", "split_frame", "split_reference",
+           "to_channels"]

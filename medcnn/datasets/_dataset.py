@@ -124,6 +124,10 @@ class ImageDataset:
         Where the data came from.
     task : {"classification", "multilabel", "regression", "survival"}, optional
         What ``y`` holds; inferred from ``y`` when not given (:func:`infer_task`).
+    metadata : dict of str to numpy.ndarray, optional
+        Facts about each image that loaders read on the way (a DICOM file's
+        modality, series and pixel spacing; a volume's slice): ``{name: values}``
+        with one value per image. :meth:`summary` and :meth:`describe` count them.
 
     Examples
     --------
@@ -139,8 +143,17 @@ class ImageDataset:
     target_names: list = field(default_factory=list)
     source: str = ""
     task: str | None = None
+    metadata: dict | None = None
 
     def __post_init__(self):
+        if self.metadata is not None:
+            self.metadata = {str(k): np.asarray(v) for k, v in dict(self.metadata).items()}
+            wrong = {k: len(v) for k, v in self.metadata.items() if v.ndim != 1 or len(v) != len(self.y)}
+            if wrong:
+                raise ValueError(
+                    f"ImageDataset metadata must hold one value per image ({len(self.y)}); "
+                    f"columns {sorted(wrong)} have lengths {sorted(wrong.values())}."
+                )
         if self.task is None:
             self.task = infer_task(self.y)
         elif self.task not in TASKS:
@@ -178,7 +191,8 @@ class ImageDataset:
             (events, censored, time min/median/max). Then ``groups`` (count and images
             per group: min/max/mean, and groups per class, per label or with an event)
             and, when inspected, ``sizes``, ``modes``, ``unreadable`` and ``small``
-            (lists of files).
+            (lists of files). With :attr:`metadata`, ``metadata``: per column the
+            number of distinct values and the count of each (the 10 most common).
         """
         y = np.asarray(self.y)
         info = {"source": self.source, "n_images": int(len(y)), "task": self.task,
@@ -189,6 +203,8 @@ class ImageDataset:
             info["groups"] = {"n_groups": int(len(per_group)), "images_per_group": {
                 "min": int(per_group.min()), "max": int(per_group.max()), "mean": float(per_group.mean())}}
             info["groups"].update(_groups_by_target(y, groups, self.task, self._names(y)))
+        if self.metadata:
+            info["metadata"] = {name: _value_counts(values) for name, values in self.metadata.items()}
         paths = np.asarray(self.X)
         if paths.ndim != 1:  # in-memory images
             info["sizes"] = {"x".join(map(str, paths.shape[1:3])): int(len(paths))}
@@ -249,6 +265,11 @@ class ImageDataset:
             lines += [f"    with label {k}: {v} groups" for k, v in g.get("groups_per_label", {}).items()]
             if "groups_with_event" in g:
                 lines.append(f"    with an event: {g['groups_with_event']} groups")
+        for name, counts in info.get("metadata", {}).items():
+            shown = ", ".join(f"{k} ({v})" for k, v in counts["counts"].items())
+            more = counts["n_distinct"] - len(counts["counts"])
+            lines.append(f"  {name}: {counts['n_distinct']} distinct; {shown}"
+                         + (f", {more} others" if more > 0 else ""))
         if "sizes" in info:
             sizes = list(info["sizes"].items())
             text = ", ".join(f"{k} ({v})" for k, v in sizes[:8])
@@ -270,6 +291,12 @@ class ImageDataset:
         if self.source:
             lines.append(f"  source: {self.source}")
         return "\n".join(lines)
+
+
+def _value_counts(values, top=10) -> dict:
+    """``{"n_distinct": int, "counts": {value: count}}`` of the ``top`` most common values."""
+    counts = Counter(str(v) for v in np.asarray(values).tolist())
+    return {"n_distinct": len(counts), "counts": dict(counts.most_common(top))}
 
 
 def _target_summary(y, task, names) -> dict:

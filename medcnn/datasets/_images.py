@@ -9,12 +9,21 @@ import numpy as np
 
 from medcnn.exceptions import ImageReadError
 
-__all__ = ["read_image", "reader_for", "to_channels"]
+from ._references import frame_reference, split_reference
+
+__all__ = ["read_image", "reader_for", "to_channels", "suffix_names"]
 
 _MAGIC_BYTES = 264  # enough for DICOM's "DICM" at offset 128
 
 # ITU-R BT.601 luma weights, as Pillow's convert("L") uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def suffix_names(path) -> list[str]:
+    """The reader names that ``path``'s suffix could go by, the longest first:
+    ``["nii.gz", "gz"]`` for ``brain.nii.gz``, ``["png"]`` for ``patch.png``."""
+    suffixes = [s.lower().lstrip(".") for s in Path(split_reference(path)[0]).suffixes]
+    return [".".join(suffixes[-2:]), suffixes[-1]] if len(suffixes) > 1 else suffixes
 
 
 def reader_for(path) -> str:
@@ -23,7 +32,8 @@ def reader_for(path) -> str:
     Parameters
     ----------
     path : str or os.PathLike
-        Image file.
+        Image file (or a frame reference). A double suffix such as ``.nii.gz``
+        goes to the reader registered as ``"nii.gz"`` if there is one.
 
     Returns
     -------
@@ -46,10 +56,11 @@ def reader_for(path) -> str:
     """
     from medcnn.registry import image_readers
 
-    path = str(os.fspath(path))
+    path = split_reference(path)[0]
+    for suffix in suffix_names(path):
+        if suffix in image_readers:
+            return suffix
     suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix in image_readers:
-        return suffix
     try:
         with open(path, "rb") as f:
             head = f.read(_MAGIC_BYTES)
@@ -77,7 +88,9 @@ def read_image(path, **params) -> np.ndarray:
     ----------
     path : str or os.PathLike
         Image file; its suffix (``.png``, ``.dcm``, ...) picks the reader; files
-        without a known suffix are recognised by their first bytes.
+        without a known suffix are recognised by their first bytes. A frame
+        reference (:func:`frame_reference`) reads one frame: the reader gets
+        ``frame=`` and the reference's other parameters.
     **params
         Passed to the reader (for instance DICOM windowing parameters).
 
@@ -109,11 +122,18 @@ def read_with(path, name, params) -> np.ndarray:
     :func:`read_image` does; the input pipeline calls it with the reader it found per suffix."""
     from medcnn.registry import image_readers
 
+    path, named = split_reference(path)
+    params = {**params, **named}
     try:
         image = np.asarray(image_readers.get(name).factory(path, **params))
     except ImageReadError:
         raise
     except TypeError as exc:
+        if named and any(key in str(exc) for key in named):
+            raise ImageReadError(
+                f"{frame_reference(path, **named)!r} names {named}, but the .{name} reader takes "
+                f"no such parameter (it reads whole files); give the plain file path."
+            ) from exc
         if params:
             raise ValueError(f"The .{name} reader rejected parameters {params}: {exc}") from exc
         raise ImageReadError(f"Cannot read image file {path!r}: {exc}") from exc

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..datasets import split_frame
 from .._input import RESIZE_MODES, is_path_array
 from .._validation import (HasMethods, ImageShape, Int, NestedDicts, PositiveInt, Size, StrOptions,
                            validate_parameters)
@@ -321,8 +322,9 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
 
         key = self.fingerprint_
         if is_path_array(X):  # the same names with other contents must not hit the cache
+            files = [split_frame(p)[0] for p in X]
             key += repr([(os.path.getmtime(p), os.path.getsize(p)) if os.path.exists(p) else None
-                         for p in map(os.fspath, X)])
+                         for p in files])
         return check_memory(memory).cache(_extract, ignore=["extractor"])(self, key, X)
 
     def get_feature_names_out(self, input_features=None):
