@@ -164,3 +164,34 @@ def test_evaluate_with_group_pattern_and_options_from_the_config(image_tree, tmp
     assert data["n_groups"] == 6
     assert main(["train", str(image_tree)]) == 2
     assert "needs --out" in capsys.readouterr().err
+
+
+def test_loader_and_reader_params_reach_the_loader_and_the_estimator(image_tree, tmp_path, capsys):
+    from medcnn.cli import build_parser
+    from medcnn.cli._tasks import build_estimator
+
+    assert main(["describe", str(image_tree), "--loader", "directory", "--no-inspect", "--json",
+                 "--loader-param", r"group_pattern=^(P\d)_"]) == 0
+    assert json.loads(capsys.readouterr().out)["groups"]["n_groups"] == 6
+    argv = ["train", str(image_tree), "--out", "m.keras", "--reader-param", "dcm.window=brain,subdural,bone",
+            "--reader-param", "dcm.frame=0", "--reader-param", "nii.gz.axis=axial", "--reader-param",
+            "png.scale=40,400"]
+    estimator = build_estimator(build_parser().parse_args(argv), "classification")
+    assert estimator.reader_params == {"dcm": {"window": "brain,subdural,bone", "frame": 0},
+                                       "nii.gz": {"axis": "axial"}, "png": {"scale": (40, 400)}}
+    config = tmp_path / "readers.toml"
+    config.write_text('[train.reader-param.dcm]\nwindow = [[40, 80], [600, 2800]]\n')
+    args = build_parser().parse_args(["train", str(image_tree), "--config", str(config)])
+    from medcnn.cli import _with_config
+    args = _with_config(build_parser(), args, ["train", str(image_tree), "--config", str(config)])
+    assert build_estimator(args, "classification").reader_params == {"dcm": {"window": [[40, 80], [600, 2800]]}}
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--loader-param", "frames"], "expected KEY=VALUE"),
+    (["--loader-param", "no_such_parameter=1"], "no_such_parameter"),
+])
+def test_bad_loader_params_exit_2_with_a_message(image_tree, capsys, option, message):
+    assert main(["describe", str(image_tree), "--loader", "directory", "--no-inspect", *option]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -23,6 +23,7 @@ from ._demo import demo_command
 from ._info import describe_command, plugins_command
 from ._model import add_data_options, add_model_options, evaluate_command, train_command
 from ._predict import predict_command
+from ._params import add_param_options
 from ._tasks import add_task_options
 
 __all__ = ["main", "build_parser"]
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "every image; perceptual hash, see --max-distance)")
     describe.add_argument("--max-distance", type=int, help="near-duplicates differ in at most this many of the 64 "
                           "hash bits (default 6; implies --duplicates)")
+    add_param_options(describe)
     add_task_options(describe)
     describe.set_defaults(func=describe_command)
     plugins = sub.add_parser("plugins", help="list registered components and their plugins")

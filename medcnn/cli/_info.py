@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from ._params import loader_params
 from ._tasks import CSV_OPTIONS, column_list
 
 __all__ = ["plugins_command", "describe_command", "load_source", "load_task_data"]
@@ -32,9 +33,11 @@ def plugins_command(args) -> int:
     return 0
 
 
-def load_source(source, loader="auto", split=None, on_error=None, group_pattern=None, csv_options=None):
+def load_source(source, loader="auto", split=None, on_error=None, group_pattern=None, csv_options=None,
+                extra=None):
     """``(dataset, loader name)`` of ``source``; ``csv_options`` are load_csv parameters
-    (``task``, the column names), refused for other loaders except ``task``."""
+    (``task``, the column names), refused for other loaders except ``task``; ``extra`` are
+    more loader parameters (``--loader-param``)."""
     from medcnn.datasets import guess_loader, load
 
     if loader == "auto":
@@ -56,6 +59,7 @@ def load_source(source, loader="auto", split=None, on_error=None, group_pattern=
             raise ValueError(f"--group-pattern applies to the directory loader, not {loader!r} "
                              "(idc finds patient IDs itself; csv reads them from --group-column).")
         params["group_pattern"] = group_pattern
+    params.update(extra or {})
     try:
         return load(loader, source, **params), loader
     except ValueError as exc:
@@ -100,7 +104,8 @@ def load_task_data(args, task=None):
     task = args.task if task is None else task
     options = _csv_options(args, task)
     dataset, loader = load_source(args.source, args.loader, args.split, args.on_error,
-                                  getattr(args, "group_pattern", None), csv_options=options)
+                                  getattr(args, "group_pattern", None), csv_options=options,
+                                  extra=loader_params(args))
     if task not in ("auto", dataset.task):
         raise ValueError(f"--task {task}: the {loader} loader gives {dataset.task} targets. Other tasks read "
                          "their targets from a CSV manifest's columns (--label-column, --time-column, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ._info import load_task_data
+from ._params import add_param_options
 from ._tasks import (CLASSIFIER_LOSSES, REGRESSOR_LOSSES, add_task_options, build_estimator,
                      describe_targets)
 
@@ -22,6 +23,7 @@ def add_data_options(parser, source_help):
                         help="problem files: stop (raise, the default) or skip them with a warning")
     parser.add_argument("--group-pattern", help="directory loader: regex whose first group is the "
                         "patient ID in file names (groups for patient-level folds)")
+    add_param_options(parser)
     add_task_options(parser)
 
 

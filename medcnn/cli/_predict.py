@@ -7,6 +7,7 @@ import os
 
 from ._info import load_task_data
 from ._model import refuse_existing, required
+from ._params import reader_params
 from ._tasks import model_task
 
 __all__ = ["predict_command"]
@@ -106,6 +107,12 @@ def predict_command(args) -> int:
 
     refuse_existing(required(args, "out"), args.force, "Output file")
     model = load_model(args.model)
+    given = reader_params(args)
+    if given:  # on top of the reader parameters the model was trained with
+        merged = {reader: dict(params) for reader, params in (model.reader_params or {}).items()}
+        for reader, params in given.items():
+            merged.setdefault(reader, {}).update(params)
+        model.set_params(reader_params=merged)
     task = model_task(model)
     paths, dataset = _prediction_inputs(args, model, task)
     header, rows = _predictions(model, task, paths, args.tta, _column_names(model, task, dataset))

@@ -13,6 +13,7 @@ counts them; hidden files (``.DS_Store``) are ignored.
 from __future__ import annotations
 
 import csv
+import inspect
 import os
 import re
 import warnings
@@ -515,4 +516,17 @@ def load(loader: str, source, **params) -> ImageDataset:
     """
     from medcnn.registry import dataset_loaders
 
-    return dataset_loaders.get(loader).factory(source, **params)
+    factory = dataset_loaders.get(loader).factory
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no signature to check against: let the call say
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(source, **params)
+        except TypeError as exc:
+            accepted = [name for name, p in list(signature.parameters.items())[1:]
+                        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            raise ValueError(f"The {loader!r} dataset loader does not take {sorted(params)}: {exc}. "
+                             f"Its parameters: {', '.join(accepted) or 'none'}.") from None
+    return factory(source, **params)
