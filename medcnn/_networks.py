@@ -61,6 +61,9 @@ def pooled(features, pooling="avg", name="pool"):
         return keras.layers.GlobalAveragePooling2D(name=name)(features)
     if len(features.shape) == 4 and pooling == "max":
         return keras.layers.GlobalMaxPooling2D(name=name)(features)
+    if len(features.shape) == 5 and pooling is not None:  # volumes
+        layer = keras.layers.GlobalAveragePooling3D if pooling == "avg" else keras.layers.GlobalMaxPooling3D
+        return layer(name=name)(features)
     return keras.layers.Flatten(name=name)(features)
 
 
@@ -115,7 +118,8 @@ def resolve_architecture(architecture):
     from medcnn.registry import architectures
 
     if callable(architecture):
-        return architecture, {}, getattr(architecture, "__name__", "custom")
+        metadata = {"spatial_dims": architecture.spatial_dims} if hasattr(architecture, "spatial_dims") else {}
+        return architecture, metadata, getattr(architecture, "__name__", "custom")
     if not isinstance(architecture, str):
         raise TypeError(
             f"architecture={architecture!r} is not valid: give a registered name "

@@ -48,12 +48,17 @@ METADATA_KEYS = {
                         "TransferFeatureExtractor brings images to it unless image_size is given",
         "standardize": "bool, default True: False when the network preprocesses its input "
                        "itself, so the estimators add no standardisation layer",
+        "spatial_dims": "int, default 2: 3 for networks of volumes (depth, height, width, "
+                        "channels); the estimators then read arrays (n, d, h, w[, c]) and "
+                        "volume files as one sample each",
     },
     "augmenter": {
         "channels": "int: the only channel count the augmenter accepts (3 for colour "
                     "augmenters); fit refuses other images before training",
         "mixes_labels": "bool: the layer is called with {'images': x, 'labels': one_hot} "
                         "and mixes labels (MixUp, CutMix)",
+        "volumes": "bool: the layer takes batches of volumes (n, d, h, w, c), for networks "
+                   "with spatial_dims=3",
     },
     "dataset_loader": {},
     "image_reader": {
@@ -68,9 +73,9 @@ def register_architectures(register):
     """Register network architectures.
 
     ``factory(input_shape, **params)`` returns a ``keras.Model`` mapping images to
-    features (rank 2 or rank 4 output, no classification head). Metadata keys:
-    ``min_size``, ``pretrained``, ``default_size``, ``standardize`` (see
-    :data:`METADATA_KEYS`).
+    features (rank 2 or rank 4 output, no classification head; rank 5 for volumes).
+    Metadata keys: ``min_size``, ``pretrained``, ``default_size``, ``standardize``,
+    ``spatial_dims`` (see :data:`METADATA_KEYS`).
 
     Parameters
     ----------
@@ -89,7 +94,7 @@ def register_augmenters(register):
 
     ``factory(**params)`` returns a Keras layer (or callable on image batches) that
     is random when called with ``training=True`` and the identity otherwise.
-    Metadata keys: ``channels``, ``mixes_labels`` (see :data:`METADATA_KEYS`).
+    Metadata keys: ``channels``, ``mixes_labels``, ``volumes`` (see :data:`METADATA_KEYS`).
 
     Parameters
     ----------

@@ -10,6 +10,8 @@ from medcnn.testing import check_architecture, check_augmenter  # noqa: E402
 
 BUILTIN = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
            "resnet18"]
+#: Networks of volumes (spatial_dims=3), trained in test_volumes.py.
+VOLUME = ["cnn3d_small", "resnet18_3d"]
 
 # Smaller hyperparameters for the networks whose defaults are slow to save and reload.
 SMALL = {
@@ -42,10 +44,11 @@ def _forward(model, shape, batch=1):
 def test_builtin_architectures_are_registered():
     builtin = {c.name for c in registry.architectures.components()
                if c.plugin == "medcnn" and not c.metadata.get("pretrained")}
-    assert builtin == set(BUILTIN)
-    for name in BUILTIN:
+    assert builtin == set(BUILTIN) | set(VOLUME)
+    for name in BUILTIN + VOLUME:
         component = registry.architectures.get(name)
         assert component.description and "\n" not in component.description
+        assert component.metadata.get("spatial_dims", 2) == (3 if name in VOLUME else 2)
 
 
 def test_importing_architectures_does_not_import_tensorflow():

@@ -48,6 +48,10 @@ def idc_patches():
 
 @pytest.mark.parametrize("component", BUILTIN, ids=lambda c: c.name)
 def test_builtin_augmenters_pass_check_augmenter(component):
+    if component.metadata.get("volumes"):  # batches of volumes (n, d, h, w, c)
+        check_augmenter(component.factory, image_shape=(6, 16, 16, 1))
+        check_augmenter(component.factory, image_shape=(4, 8, 12, 2))
+        return
     check_augmenter(component.factory, image_shape=(32, 32, 3))
     if component.metadata.get("channels") != 3:
         check_augmenter(component.factory, image_shape=(32, 32, 1))
@@ -58,7 +62,10 @@ def test_registered_names_and_metadata():
     assert set(by_name) == {
         "flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
         "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur", "noise",
-        "mixup", "cutmix", "stain_jitter", "histology", "radiograph"}
+        "mixup", "cutmix", "stain_jitter", "histology", "radiograph", "volume_flip", "volume_rotate90",
+        "volume_intensity"}
+    assert {n for n, c in by_name.items() if c.metadata.get("volumes")} == {
+        "volume_flip", "volume_rotate90", "volume_intensity"}
     assert {n for n, c in by_name.items() if c.metadata.get("channels") == 3} == RGB_ONLY
     assert {n for n, c in by_name.items() if c.metadata.get("mixes_labels")} == {"mixup", "cutmix"}
     assert all(c.description for c in BUILTIN)
@@ -332,12 +339,14 @@ def test_each_image_is_augmented_from_itself_in_a_tf_data_map(component):
     import tensorflow as tf
 
     levels = np.array([0.1, 0.4, 0.7, 0.95], "float32")
-    x = levels[:, None, None, None] + 0.03 * np.random.default_rng(0).random((4, 32, 32, 3), dtype="float32")
+    shape = (4, 8, 16, 16, 1) if component.metadata.get("volumes") else (4, 32, 32, 3)
+    x = levels.reshape((4,) + (1,) * (len(shape) - 1)) + 0.03 * np.random.default_rng(0).random(shape, dtype="float32")
     x = np.concatenate([x, x[::-1]]).clip(0, 1)
     layer = component.factory(seed=0)
     ds = tf.data.Dataset.from_tensor_slices(x).batch(4).map(lambda b: layer(b, training=True))
-    out_means = np.concatenate([np_(b) for b in ds]).mean(axis=(1, 2, 3))
-    in_means = x.mean(axis=(1, 2, 3))
+    axes = tuple(range(1, len(shape)))
+    out_means = np.concatenate([np_(b) for b in ds]).mean(axis=axes)
+    in_means = x.mean(axis=axes)
     nearest = [int(np.argmin(np.abs(in_means - m))) for m in out_means]
     np.testing.assert_allclose(in_means[nearest], in_means, atol=1e-6)
 

@@ -28,10 +28,11 @@ from medcnn.exceptions import (DuplicateNameError, MedCNNError, PluginError, Plu
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 BUILTIN_ARCHITECTURES = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2",
-                         "vgg_small", "resnet18"]
+                         "vgg_small", "resnet18", "cnn3d_small", "resnet18_3d"]
 BUILTIN_AUGMENTERS = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
                       "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur",
-                      "noise", "mixup", "cutmix", "stain_jitter", "histology", "radiograph"]
+                      "noise", "mixup", "cutmix", "stain_jitter", "histology", "radiograph", "volume_flip",
+                      "volume_rotate90", "volume_intensity"]
 BUILTIN_READERS = ["png", "jpg", "jpeg", "bmp", "tif", "tiff"]
 
 

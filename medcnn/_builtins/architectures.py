@@ -1,6 +1,6 @@
 """Built-in architectures: the networks of :mod:`medcnn.architectures`."""
 
-from medcnn.architectures import (LENET5_MIN_SIZE, MNIST_MIN_SIZE, RESNET_MIN_SIZE, USF_MIN_SIZE,
+from medcnn.architectures import (LENET5_MIN_SIZE, VOLUME_MIN_SIZE, cnn3d_small, resnet18_3d, MNIST_MIN_SIZE, RESNET_MIN_SIZE, USF_MIN_SIZE,
                                   VGG_MIN_SIZE, WORKSHOP_MIN_SIZE, lenet5, mnist_cnn, patch_cnn,
                                   registrations, resnet18, usf_arch1, usf_arch2, vgg_small,
                                   workshop_cnn)
@@ -32,3 +32,7 @@ def register_architectures(register):
         register(name, factory, description=description, min_size=min_size)
     for name, factory, metadata in registrations():
         register(name, factory, **metadata)
+    register("cnn3d_small", cnn3d_small, description="Small 3-D CNN for volumes: conv-BN-ReLU-pool x3, "
+             "16-32-64 filters (feature map)", min_size=VOLUME_MIN_SIZE, spatial_dims=3)
+    register("resnet18_3d", resnet18_3d, description="3-D ResNet-18 for volumes, small-volume stem, width 32 "
+             "(feature map)", min_size=VOLUME_MIN_SIZE, spatial_dims=3)

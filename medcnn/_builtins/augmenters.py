@@ -2,7 +2,8 @@
 
 from medcnn.augmenters import (blur, brightness, color_jitter, contrast, cutmix, elastic, erasing, flip,
                                histology, mixup, noise, perspective, radiograph, resized_crop, rotate,
-                               rotate90, shear, shift, stain_jitter, zoom)
+                               rotate90, shear, shift, stain_jitter, volume_flip, volume_intensity,
+                               volume_rotate90, zoom)
 from medcnn.hookspecs import hookimpl
 
 __all__ = ["register_augmenters"]
@@ -33,6 +34,10 @@ AUGMENTERS = {
     "histology": (histology, "Preset for H&E patches: flips, rotate90, stain jitter, light blur",
                   {"channels": 3}),
     "radiograph": (radiograph, "Preset for radiographs: small rotation, shift, zoom, contrast", {}),
+    "volume_flip": (volume_flip, "Volumes: random flips along depth, height and width", {"volumes": True}),
+    "volume_rotate90": (volume_rotate90, "Volumes: random in-plane quarter turns", {"volumes": True}),
+    "volume_intensity": (volume_intensity, "Volumes: random contrast (0.2) and brightness (0.1)",
+                         {"volumes": True}),
 }
 
 

@@ -32,6 +32,9 @@ smallest image side accepted with the default parameters):
     32, 75 for ``inception_v3``) behind a frozen layer that maps grey/RGB [0, 1] images
     to the family's ImageNet preprocessing; ``weights=None``, ``"imagenet"`` or a local
     weights file (see :func:`build_pretrained`).
+``cnn3d_small``, ``resnet18_3d`` (volumes, ``spatial_dims=3``)
+    A small 3-D CNN and a 3-D ResNet-18 for volumes ``(depth, height, width, channels)``;
+    feature maps.
 
 This module does not import Keras or TensorFlow; the factories do when called.
 """
@@ -47,8 +50,9 @@ from ._pretrained import (PRETRAINED_ARCHITECTURES, build_densenet121, build_eff
 from ._pretrained import registrations  # noqa: F401 - for the built-in plugin, not public API
 from ._resnet import RESNET_MIN_SIZE, resnet18  # noqa: F401 - min sizes for the built-in plugin
 from ._usf import USF_MIN_SIZE, usf_arch1, usf_arch2  # noqa: F401
+from ._volumes import VOLUME_MIN_SIZE, cnn3d_small, resnet18_3d  # noqa: F401
 
-__all__ = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
+__all__ = ["cnn3d_small", "resnet18_3d", "patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "usf_arch1", "usf_arch2", "vgg_small",
            "resnet18", "PRETRAINED_ARCHITECTURES", "build_pretrained", "build_efficientnet_b0",
            "build_efficientnet_b1", "build_efficientnet_b2", "build_efficientnet_b3",
            "build_efficientnet_b4", "build_resnet50", "build_inception_v3", "build_densenet121",

@@ -36,12 +36,14 @@ from ._geometric import elastic, flip, perspective, resized_crop, rotate, rotate
 from ._intensity import (blur, brightness, color_jitter, contrast, cutmix, erasing, mixup, noise,
                          stain_jitter)
 from ._presets import histology, radiograph
+from ._volumes import VOLUME_COUNTERPARTS, volume_flip, volume_intensity, volume_rotate90  # noqa: F401
 
 __all__ = [
     "flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective", "elastic",
     "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
-    "mixup", "cutmix", "histology", "radiograph",
+    "mixup", "cutmix", "histology", "radiograph", "volume_flip", "volume_rotate90", "volume_intensity",
     "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter", "RandomStainJitter",
+    "RandomVolumeFlip", "RandomVolumeRotate90", "RandomVolumeIntensity",
     "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX", "augment_offline",
 ]
 
@@ -53,6 +55,9 @@ _LAZY = {
     "RandomElasticDeformation": "_layers",
     "RGBColorJitter": "_layers",
     "RandomStainJitter": "_stain",
+    "RandomVolumeFlip": "_volume_layers",
+    "RandomVolumeRotate90": "_volume_layers",
+    "RandomVolumeIntensity": "_volume_layers",
     "macenko_stain_matrix": "_stain",
     "RUIFROK_STAIN_MATRIX": "_stain",
 }

@@ -13,13 +13,15 @@ def _is_pair(item):
             and isinstance(item[1], dict))
 
 
-def build_augmenters(augment, seed, channels=None):
+def build_augmenters(augment, seed, channels=None, spatial_dims=2):
     """Turn ``augment`` into a list of layers.
 
     Items: a registered name (an augmenter or a preset such as ``"histology"``), a
     ``(name, params)`` pair, or a layer/callable taking ``(images, training=True)``.
     A single item may be given without a list. ``channels`` (the image channel
-    count) is checked against what each registered augmenter needs.
+    count) is checked against what each registered augmenter needs. For volumes
+    (``spatial_dims=3``) a 2-D name with a volume counterpart (``"flip"`` ->
+    ``"volume_flip"``) is replaced by it; others are refused.
     """
     from medcnn.registry import augmenters
 
@@ -42,6 +44,8 @@ def build_augmenters(augment, seed, channels=None):
                 f"({', '.join(augmenters.names())}), a (name, params dict) pair, or a layer."
             )
         component = augmenters.get(name)
+        if spatial_dims == 3 and not component.metadata.get("volumes"):
+            component = _volume_counterpart(component, augmenters)
         needed = component.metadata.get("channels")
         if needed and channels is not None and channels != needed:
             raise ValueError(
@@ -63,3 +67,17 @@ def build_augmenters(augment, seed, channels=None):
                 pass
         layers.append(layer)
     return layers
+
+
+def _volume_counterpart(component, augmenters):
+    """The volume augmenter standing in for the 2-D augmenter ``component``, or a ValueError."""
+    from ._volumes import VOLUME_COUNTERPARTS
+
+    if component.name in VOLUME_COUNTERPARTS:
+        return augmenters.get(VOLUME_COUNTERPARTS[component.name])
+    volume_names = [c.name for c in augmenters.components() if c.metadata.get("volumes")]
+    raise ValueError(
+        f"Augmenter {component.name!r} acts on 2-D images, not on volumes; for a volume network use "
+        f"{', '.join(repr(n) for n in volume_names)} (or 'flip', 'rotate90', 'brightness', 'contrast', which "
+        "map to them), or augment=None."
+    )

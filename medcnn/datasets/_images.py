@@ -13,7 +13,7 @@ from ._references import frame_reference, split_reference
 
 __all__ = ["read_image", "reader_for", "to_channels", "suffix_names"]
 
-_MAGIC_BYTES = 264  # enough for DICOM's "DICM" at offset 128
+_MAGIC_BYTES = 352  # enough for DICOM's "DICM" at offset 128 and NIfTI-1's "n+1" at 344
 
 # ITU-R BT.601 luma weights, as Pillow's convert("L") uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)

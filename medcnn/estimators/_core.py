@@ -134,10 +134,10 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         inputs, features, backbone = feature_network(
             factory, input_shape, self.architecture_params, standardize,
             label=f"Architecture {self.architecture!r}")
-        if len(features.shape) not in (2, 4):
+        if len(features.shape) not in (2, len(input_shape) + 1):
             raise ValueError(
                 f"Architecture {self.architecture!r} outputs shape {features.shape}; expected "
-                "(batch, features) or (batch, h, w, channels)."
+                f"(batch, features) or a feature map of the input's rank {len(input_shape) + 1}."
             )
         outputs = self._head(pooled(features, "avg"), n_outputs)
         model = keras.Model(inputs, outputs, name=self._model_name)
@@ -276,7 +276,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         sample_shape = source.sample_shape
         # networks trained from scratch get at most DEFAULT_MAX_SIDE; pretrained ones the image size
         max_side = None if metadata.get("pretrained") else DEFAULT_MAX_SIDE
-        source.prepare(self._target_size(sample_shape[:2], metadata.get("min_size"), max_side=max_side),
+        source.prepare(self._target_size(sample_shape[:-1], metadata.get("min_size"), max_side=max_side),
                        self.resize_mode)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
@@ -294,7 +294,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
             input_shape = source.size + (sample_shape[-1],)
             model = self._build_model(factory, input_shape, task.n_outputs, standardize)
             targets = (task.targets, task.weights)
-            augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1])
+            augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1],
+                                          spatial_dims=len(sample_shape) - 1)
             train_ds = source.dataset(train, targets, batch_size=self.batch_size, shuffle_seed=seed,
                                       shuffle=True, augmenters=augmenters, cache=self.cache,
                                       sampling=task.sampling, labels=task.labels)
@@ -311,10 +312,9 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
                 self._compile(model, self.learning_rate)  # trainable flags take effect on compile
                 if self.transfer == "finetune":
                     phases.append((self.learning_rate / 10, self.finetune_epochs or epochs))
-            resized = "" if tuple(source.size) == tuple(sample_shape[:2]) else (
-                f", images of {sample_shape[0]}x{sample_shape[1]} resized")
-            description = (f"{len(train)} training images, input {input_shape[0]}x{input_shape[1]}x"
-                           f"{input_shape[2]}{resized}; "
+            resized = "" if tuple(source.size) == tuple(sample_shape[:-1]) else (
+                f", images of {'x'.join(map(str, sample_shape[:-1]))} resized")
+            description = (f"{len(train)} training images, input {'x'.join(map(str, input_shape))}{resized}; "
                            + describe_budget(self.epochs, epochs, steps_per_epoch, len(phases)))
             yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
                                   steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
@@ -440,7 +440,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         augment = self.tta_augment
         if augment is None:
             augment = ["flip", "rotate90"] if self.augment is None else self.augment
-        layers = build_augmenters(augment, seed, channels=self.input_shape_[-1])
+        layers = build_augmenters(augment, seed, self.input_shape_[-1], len(self.input_shape_) - 1)
         return [layer for layer in layers if not mixes_labels(layer)]
 
     def __sklearn_tags__(self):

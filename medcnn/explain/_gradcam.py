@@ -89,12 +89,18 @@ def _output_rank(layer):
         return None
 
 
+def _map_rank(backbone):
+    """Rank of the backbone's feature maps: that of its input (4 for images, 5 for volumes)."""
+    return len(backbone.inputs[0].shape)
+
+
 def feature_map_layers(backbone):
-    """Names of the backbone's layers whose output is a feature map (rank 4), in order."""
+    """Names of the backbone's layers whose output is a feature map (of the input's rank), in order."""
     import keras
 
+    rank = _map_rank(backbone)
     return [layer.name for layer in backbone.layers
-            if not isinstance(layer, keras.layers.InputLayer) and _output_rank(layer) == 4]
+            if not isinstance(layer, keras.layers.InputLayer) and _output_rank(layer) == rank]
 
 
 def _listing(names):
@@ -140,7 +146,7 @@ def _choose_layer(backbone, layer):
         raise ValueError(f"Layer {layer!r} is the input of the architecture, not a feature map it "
                          f"computes; give a layer after it.{hint}")
     rank = _output_rank(backbone.get_layer(layer))
-    if rank != 4:
+    if rank != _map_rank(backbone):
         shape = getattr(backbone.get_layer(layer).output, "shape", None)
         raise ValueError(f"Layer {layer!r} outputs shape {shape}, not a feature map (batch, "
                          f"height, width, channels); Grad-CAM needs a spatial layer.{hint}")
@@ -213,7 +219,8 @@ def _compute(estimator, X, layer, class_index, batch_size, keep_images=False):
     before, backbone, head = _network_parts(classifier.model_)
     name = _choose_layer(backbone, layer)
     tapped = keras.Model(backbone.inputs, [backbone.get_layer(name).output, backbone.outputs[0]])
-    size = tuple(int(s) for s in classifier.input_shape_[:2])
+    size = tuple(int(s) for s in classifier.input_shape_[:-1])
+    spatial_axes = tuple(range(1, len(size) + 1))
 
     source = classifier._fitted_source(prepare(X))
     maps, columns, probabilities, images = [], [], [], []
@@ -235,16 +242,20 @@ def _compute(estimator, X, layer, class_index, batch_size, keep_images=False):
                 raise ValueError(f"Layer {name!r} does not feed the architecture's output, so the "
                                  "class score has no gradient with respect to it; choose a layer "
                                  "on the path to the output.")
-            weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+            weights = tf.reduce_mean(gradients, axis=spatial_axes, keepdims=True)
             cam = tf.nn.relu(tf.reduce_sum(weights * feature_map, axis=-1))
-            cam = tf.image.resize(cam[..., tf.newaxis], size, method="bilinear")[..., 0]
-            maps.append(cam.numpy())
+            if len(size) == 3:  # volumes: trilinear
+                from medcnn._input import resize_volumes
+
+                maps.append(resize_volumes(cam.numpy()[..., np.newaxis], size)[..., 0])
+            else:
+                maps.append(tf.image.resize(cam[..., tf.newaxis], size, method="bilinear")[..., 0].numpy())
             columns.append(chosen.numpy())
             probabilities.append(tf.gather(proba, chosen, axis=1, batch_dims=1).numpy())
             if keep_images:
                 images.append(np.asarray(batch, dtype=np.float32))
     cams = np.concatenate(maps).astype(np.float32)
-    peak = cams.max(axis=(1, 2), keepdims=True)
+    peak = cams.max(axis=spatial_axes, keepdims=True)
     cams = np.divide(cams, peak, out=np.zeros_like(cams), where=peak > 0)
     result = (np.clip(cams, 0.0, 1.0), np.concatenate(columns), np.concatenate(probabilities))
     return result + ((np.concatenate(images),) if keep_images else ())
@@ -280,9 +291,11 @@ def grad_cam(estimator, X, *, layer=None, class_index=None, batch_size=32):
 
     Returns
     -------
-    ndarray of shape (n_samples, height, width)
-        float32 heatmaps at the network input size ``input_shape_[:2]``, each scaled
-        to a maximum of 1; a map with no positive evidence is all zeros.
+    ndarray of shape (n_samples, height, width) or (n_samples, depth, height, width)
+        float32 heatmaps at the network input size ``input_shape_[:-1]``, each scaled
+        to a maximum of 1; a map with no positive evidence is all zeros. For a volume
+        network (``spatial_dims=3``) the map is a volume: 3-D Grad-CAM, the gradients
+        averaged over depth, height and width, resized trilinearly.
 
     Raises
     ------
@@ -364,7 +377,8 @@ def plot_grad_cam(estimator, X, *, layer=None, class_index=None, alpha=0.4, ax=N
 
     Each panel shows the image as the network sees it before standardisation
     (resized to the input size, scaled to [0, 1]) under the heatmap of
-    :func:`grad_cam` drawn with ``cmap`` at opacity ``alpha``. The figure is a
+    :func:`grad_cam` drawn with ``cmap`` at opacity ``alpha``. A volume is shown by its
+    middle slice (along depth) under the middle slice of its 3-D heatmap. The figure is a
     :class:`matplotlib.figure.Figure` made without pyplot, so it works on machines
     without a display; save it with ``figure.savefig(path)``.
 
@@ -421,6 +435,8 @@ def plot_grad_cam(estimator, X, *, layer=None, class_index=None, alpha=0.4, ax=N
         titles = [f"{classifier.classes_[c]!s}: p={p:.2f}" for c, p in zip(columns, probabilities)]
     figure, axes = _grid(ax, n, int(ncols))
     for panel, image, cam, title in zip(axes, images, cams, titles):
+        if cam.ndim == 3:  # a volume: its middle slice
+            image, cam = image[len(image) // 2], cam[len(cam) // 2]
         shown = _display(image)
         panel.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=1,
                      interpolation="nearest")
