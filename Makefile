@@ -7,10 +7,12 @@ BENCH_ARGS ?=
 
 .PHONY: demo test docs clean bench
 
-$(STAMP): pyproject.toml plugins/medcnn-example/pyproject.toml plugins/medcnn-dicom/pyproject.toml
+PLUGINS := plugins/medcnn-example plugins/medcnn-dicom plugins/medcnn-nifti
+
+$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e plugins/medcnn-example -e plugins/medcnn-dicom
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGINS))
 	touch $(STAMP)
 
 demo: $(STAMP)
