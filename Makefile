@@ -12,7 +12,8 @@ PLUGINS := plugins/medcnn-example plugins/medcnn-dicom plugins/medcnn-nifti
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e plugins/medcnn-example -e "plugins/medcnn-dicom[decoders]" \
+		-e plugins/medcnn-nifti
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -12,12 +12,14 @@ from medcnn.datasets import frame_reference, read_image, reader_for, split_frame
 from medcnn.exceptions import ImageReadError
 
 
-def _read_stack(path, frame=0, scale=1):
-    """A reader for ``.stk.npy`` files: an (n, h, w) stack of which it returns one frame."""
+def _read_stack(path, frame=0, scale=1, two_channels=False):
+    """A reader for ``.stk.npy`` files: an (n, h, w) stack of which it returns one frame
+    (as two channels, the frame and its half, with ``two_channels``)."""
     stack = np.load(path)
     if frame >= len(stack):
         raise ImageReadError(f"{path!r} has {len(stack)} frames; frame={frame} is out of range.")
-    return stack[frame] * scale
+    image = stack[frame] * scale
+    return np.stack([image, image / 2], axis=-1) if two_channels else image
 
 
 @pytest.fixture
@@ -79,3 +81,12 @@ def test_estimator_trains_and_predicts_on_frame_references(stack_reader, stacks)
     clf = CNNClassifier(architecture="workshop_cnn", epochs=12, batch_size=4, augment=None,
                         image_size=16, random_state=0).fit(X, y)
     assert clf.score(X, y) == 1.0
+
+
+def test_a_readers_channel_count_other_than_grey_or_colour_is_kept(stack_reader, stacks):
+    X = np.array([frame_reference(p, i) for p in stacks for i in range(6)])
+    y = np.array([1 - i % 2 for _ in stacks for i in range(6)])
+    clf = CNNClassifier(architecture="patch_cnn", epochs=1, batch_size=4, augment=None, random_state=0,
+                        reader_params={"stk.npy": {"two_channels": True}}).fit(X, y)
+    assert clf.input_shape_ == (16, 16, 2)  # two windows stay two channels, not grey and alpha
+    assert clf.predict_proba(X).shape == (12, 2)

@@ -42,6 +42,10 @@ _RESIZE_CHUNK = 512
 AUTO_CACHE_BYTES = 1 << 30
 
 
+#: Channel counts TensorFlow's PNG/JPEG decoders produce.
+_DECODABLE_CHANNELS = (1, 3, 4)
+
+
 def resolve_cache(cache, n_images, size, channels):
     """The cache to use: ``cache`` itself, or for ``"auto"`` ``"memory"`` when ``n_images``
     decoded images of ``size`` and ``channels`` fit in AUTO_CACHE_BYTES, else None."""
@@ -223,21 +227,25 @@ class PathImages:
             raise ImageReadError(f"{self.paths[i]!r}: {exc}") from None
 
     def _probe(self, path, reader):
-        """``(height, width, colour)`` of one file: from its header for the Pillow formats
-        (no pixel is decoded), else from the image its reader decodes."""
+        """``(height, width, channels)`` of one file: from its header for the Pillow formats
+        (no pixel is decoded; 3 for colour, 1 for grey), else from the image its reader
+        decodes (its channel count as given: a DICOM read with two windows has 2)."""
         if reader in PILLOW_SUFFIXES and not self.reader_params.get(reader):
             (height, width), mode = pillow_header(path)
-            return height, width, has_colour(mode)
+            return height, width, 3 if has_colour(mode) else 1
         image = self._decode(path, reader)
-        return image.shape[0], image.shape[1], image.ndim == 3 and image.shape[-1] >= 3
+        return image.shape[0], image.shape[1], image.shape[-1] if image.ndim == 3 else 1
 
     @functools.cached_property
     def sample_shape(self):
         """``(h, w, c)``: the most common size among the first PROBE_IMAGES files, and
-        their channels (3 if any has colour, else 1) unless given."""
+        their channels unless given: 3 if any has colour, else 1; or the channel count
+        that every probed image has when it is another (channels of several windows)."""
         probes = [self._probe(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
         if self.channels is None:
-            self.channels = 3 if any(colour for _, _, colour in probes) else 1
+            counts = {c for _, _, c in probes}
+            (only,) = counts if len(counts) == 1 else (None,)
+            self.channels = only if only not in (None, 4) else 3 if max(counts) >= 3 else 1
         (height, width), _ = Counter((h, w) for h, w, _ in probes).most_common(1)[0]
         return (int(height), int(width), self.channels)
 
@@ -255,7 +263,8 @@ class PathImages:
 
         indices = np.asarray(indices, dtype=np.int64)
         native = np.array([self.readers[i] in NATIVE_READERS and not self.reader_params.get(self.readers[i])
-                           and not split_reference(self.paths[i])[1] for i in indices], dtype=bool)
+                           and not split_reference(self.paths[i])[1] and self.channels in _DECODABLE_CHANNELS
+                           for i in indices], dtype=bool)
         keys = (self.paths[indices], indices, native)
         return tf.data.Dataset.from_tensor_slices((keys, *[t[indices] for t in targets])), bool(native.all())
 
@@ -305,7 +314,12 @@ class PathImages:
         def read_python():
             return tf.numpy_function(lambda i: self._read(int(i), channels), [index], tf.float32)
 
-        image = read_native() if all_native else tf.cond(is_native, read_native, read_python)
+        if all_native:
+            image = read_native()
+        elif channels not in _DECODABLE_CHANNELS:  # TensorFlow decodes PNG/JPEG to 1, 3 or 4 channels only
+            image = read_python()
+        else:
+            image = tf.cond(is_native, read_native, read_python)
         image.set_shape([None, None, channels])
         same = tf.reduce_all(tf.equal(tf.shape(image)[:2], size))
         image = tf.cond(same, lambda: image, lambda: _resize_op(image[tf.newaxis], size, mode)[0])

@@ -3,13 +3,20 @@
 It registers, through the ``medcnn`` entry point group,
 
 ``dcm`` and ``dicom`` (image readers)
-    :func:`read_dicom`: pixel data with the modality LUT applied, windowed or
-    min-max scaled to float32 in [0, 1], MONOCHROME1 inverted, one frame of a
-    multi-frame file. ``dcm`` also claims files that carry the DICOM "DICM"
-    marker at byte 128, whatever their name.
+    :func:`read_dicom`: one frame decoded by pydicom (compressed transfer
+    syntaxes through the pylibjpeg decoders), modality LUT, then one or several
+    windows (``(center, width)``, presets such as ``"brain"``, or the file's own
+    VOI LUT with ``"dicom"``) or min-max scaling, float32 in [0, 1],
+    MONOCHROME1 inverted. ``dcm`` also claims files that carry the DICOM
+    "DICM" marker at byte 128, whatever their name.
 ``dicom`` (dataset loader)
-    :func:`load_dicom`: class folders or a CSV of paths and labels; the groups
-    are the files' PatientID.
+    :func:`load_dicom`: class folders or a CSV of paths and labels; groups from
+    PatientID (or another element) with fallbacks; the first, middle or every
+    frame of multi-frame files; metadata for ``describe``.
+``dicom_series`` (dataset loader)
+    :func:`load_dicom_series`: files grouped into series by SeriesInstanceUID and
+    ordered along the slice normal; the slices as 2-D samples, or one volume per
+    series for the 3-D architectures.
 
 pydicom is imported inside the functions, so that loading the plugin (for
 instance to list the installed plugins) stays fast.
@@ -20,15 +27,22 @@ Examples
 >>> from medcnn_dicom import read_dicom
 >>> read_dicom(get_testdata_file("MR_small.dcm"), window="dicom").shape
 (64, 64)
+>>> sorted(WINDOW_PRESETS)
+['abdomen', 'bone', 'brain', 'lung', 'mediastinum', 'subdural']
 """
 
 from medcnn.hookspecs import hookimpl
 
+from ._headers import MissingGroupWarning
 from ._loader import load_dicom
+from ._pixels import decoder_problem
 from ._reader import DICOM_MAGIC, DICOM_SUFFIXES, has_dicom_magic, read_dataset, read_dicom
+from ._series import load_dicom_series
+from ._windows import WINDOW_PRESETS
 
-__all__ = ["read_dicom", "load_dicom", "read_dataset", "has_dicom_magic", "DICOM_SUFFIXES",
-           "DICOM_MAGIC", "register_image_readers", "register_dataset_loaders"]
+__all__ = ["read_dicom", "load_dicom", "load_dicom_series", "read_dataset", "has_dicom_magic", "decoder_problem",
+           "WINDOW_PRESETS", "MissingGroupWarning", "DICOM_SUFFIXES", "DICOM_MAGIC",
+           "register_image_readers", "register_dataset_loaders"]
 __version__ = "0.1.0"
 
 
@@ -49,14 +63,14 @@ def register_image_readers(register):
     {'dcm': {'magic': ((128, b'DICM'),)}, 'dicom': {}}
     """
     # The magic bytes go with "dcm" only: one reader claims suffix-less DICOM files.
-    register("dcm", read_dicom, description=".dcm files via pydicom: modality LUT, window, "
-             "float32 in [0, 1]", magic=DICOM_MAGIC)
+    register("dcm", read_dicom, description=".dcm files via pydicom: modality LUT, windows or "
+             "presets as channels, float32 in [0, 1]", magic=DICOM_MAGIC)
     register("dicom", read_dicom, description=".dicom files via pydicom (same reader as .dcm)")
 
 
 @hookimpl
 def register_dataset_loaders(register):
-    """Register :func:`load_dicom` as the dataset loader ``"dicom"``.
+    """Register :func:`load_dicom` as ``"dicom"`` and :func:`load_dicom_series` as ``"dicom_series"``.
 
     Parameters
     ----------
@@ -68,7 +82,9 @@ def register_dataset_loaders(register):
     >>> seen = []
     >>> register_dataset_loaders(lambda name, factory, description="", **meta: seen.append(name))
     >>> seen
-    ['dicom']
+    ['dicom', 'dicom_series']
     """
     register("dicom", load_dicom, description="DICOM files: root/<class>/**/*.dcm or a CSV of "
-             "paths and labels; groups = PatientID")
+             "paths and labels; groups = PatientID (fallbacks), frames first/middle/all")
+    register("dicom_series", load_dicom_series, description="DICOM series grouped by SeriesInstanceUID: "
+             "slices in position order, or one (resampled) volume per series; groups = PatientID")

@@ -1,8 +1,9 @@
-"""The DICOM dataset loader: class folders or a CSV of paths, PatientID groups.
+"""The DICOM dataset loader: class folders or a CSV of paths, patient groups.
 
 CSV parsing is :func:`medcnn.datasets.load_csv` and problem files follow
 :class:`medcnn.datasets.ErrorPolicy`, as in medcnn's own loaders; this module adds
-the folder scan and the DICOM header checks.
+the folder scan and the DICOM header checks; groups, frames and metadata come
+from the headers (:mod:`._headers`).
 """
 
 from __future__ import annotations
@@ -15,48 +16,14 @@ import numpy as np
 from medcnn.datasets import ErrorPolicy, ImageDataset, load_csv
 from medcnn.exceptions import ImageReadError
 
-from ._reader import DICOM_SUFFIXES, has_dicom_magic, read_dataset
+from ._headers import FRAMES, METADATA, GroupFinder, check_group_keyword, frame_paths, header_metadata
+from ._pixels import PIXEL_KEYWORDS
+from ._files import class_folder_files
+from ._reader import number_of_frames, read_dataset
 
 __all__ = ["load_dicom"]
 
 _LABELS = ("folder", "csv")
-
-
-def _folder_candidates(root):
-    """``[(path, label)]`` for ``root/<class>/**/*``: .dcm/.dicom files and files of
-    any other name that carry the DICM marker."""
-    if not root.is_dir():
-        hint = " For a CSV of paths and labels pass labels='csv'." if root.suffix.lower() == ".csv" else ""
-        raise FileNotFoundError(
-            f"DICOM dataset folder {str(root)!r} does not exist or is not a folder; expected "
-            f"<root>/<class name>/**/<DICOM files>.{hint}"
-        )
-    suffixes = {"." + s for s in DICOM_SUFFIXES}
-    class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
-    candidates = []
-    for class_dir in class_dirs:
-        files = []
-        for path in class_dir.rglob("*"):
-            relative = path.relative_to(class_dir)
-            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-                continue
-            if path.suffix.lower() in suffixes:
-                files.append(path)
-                continue
-            try:
-                if has_dicom_magic(path):
-                    files.append(path)
-            except OSError:  # cannot tell: let the header check report it
-                files.append(path)
-        candidates += [(str(p), class_dir.name) for p in sorted(files)]
-    if not candidates:
-        raise ValueError(
-            f"No DICOM files found under {str(root)!r}: expected class folders "
-            f"(e.g. {str(root / 'benign')!r}) holding .dcm/.dicom files or files with the DICOM "
-            f"'DICM' marker, at any depth. Class folders seen: "
-            f"{[d.name for d in class_dirs] or 'none'}."
-        )
-    return candidates
 
 
 def _csv_path(source, csv):
@@ -78,14 +45,16 @@ def _csv_path(source, csv):
 
 
 def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_column="label",
-               group_column=None, allow_outside_root=False, on_error="raise") -> ImageDataset:
-    """Load a DICOM dataset: paths, labels and patient groups.
+               group_column=None, groups="PatientID", frames="first", allow_outside_root=False,
+               on_error="raise") -> ImageDataset:
+    """Load a DICOM dataset: paths (or frames), labels, patient groups and metadata.
 
     Registered by this plugin as the medcnn dataset loader ``"dicom"``
-    (``medcnn.datasets.load("dicom", source, ...)``). Only headers are read
-    (``stop_before_pixels``), so loading is fast; pixel data problems (truncated
-    files, missing pixel data) show up when the images are read, with an error
-    naming the file.
+    (``medcnn.datasets.load("dicom", source, ...)``). Only headers are read (the
+    pixel data are skipped over, not loaded or decoded), so loading is fast;
+    problems inside the pixel data (truncated or corrupt data, compressions
+    without a decoder) show up when the images are read, with an error naming
+    the file.
 
     Parameters
     ----------
@@ -109,32 +78,50 @@ def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_c
         CSV columns holding the file path and the class label.
     group_column : str, optional
         CSV column holding the group (patient) of each file, used instead of the
-        files' PatientID. Only with ``labels="csv"``.
+        files' headers. Only with ``labels="csv"``.
+    groups : str, default="PatientID"
+        The DICOM keyword of the element that gives each file's group (patient),
+        e.g. ``"PatientID"``, ``"PatientName"``, ``"StudyInstanceUID"``. A file
+        without it (or with it empty) is grouped by its StudyInstanceUID, and a file
+        without that too forms a group of its own (its path); one
+        :class:`~medcnn_dicom.MissingGroupWarning` counts these files per fallback.
+    frames : {"first", "middle", "all"}, default="first"
+        The images taken from a multi-frame file: ``"first"`` its first frame
+        (``X`` holds the plain path, which reads frame 0); ``"middle"`` frame
+        ``n_frames // 2``; ``"all"`` every frame, each as a frame reference
+        ``"<path>#frame=<i>"`` (:func:`medcnn.datasets.frame_reference`) with the
+        file's label and group. Single-frame files give one image whatever this is.
+        The default keeps one image per file, so that cine loops and dose grids do
+        not outweigh the single images of a dataset.
     allow_outside_root : bool, default=False
         With ``labels="csv"``, paths that resolve outside the CSV file's folder
         (``../x.dcm``, absolute paths elsewhere) are refused unless this is True.
     on_error : {"raise", "skip"}, default="raise"
         What to do with a CSV row with an empty path, label or group, a listed
         file that is missing or empty, a file that is unreadable or not DICOM, a
-        DICOM file without an image (no Rows/Columns) and a file without
-        PatientID (when groups come from the files): ``"raise"`` raises an error
-        naming it; ``"skip"`` leaves it out (see Warns).
+        DICOM file without an image (no Rows/Columns, or no pixel data element)
+        or with an invalid NumberOfFrames: ``"raise"`` raises an error naming it; ``"skip"`` leaves
+        it out (see Warns).
 
     Returns
     -------
     ImageDataset
-        ``X``: the file paths (class then path order for folders; row order, as
-        absolute paths, for a CSV); ``y``: the labels (str); ``groups``: the
-        PatientID of each file or the ``group_column`` values;
-        ``target_names``: the sorted labels; ``source``: the folder or CSV file.
+        ``X``: the file paths or frame references (class then path order for
+        folders; row order, as absolute paths, for a CSV); ``y``: the labels (str);
+        ``groups``: see ``groups`` and ``group_column``; ``target_names``: the
+        sorted labels; ``source``: the folder or CSV file; ``metadata``: one short
+        string per image for ``modality``, ``series`` (SeriesInstanceUID),
+        ``frames`` (frames in the file), ``pixel_spacing`` (``"<row>x<column>"``
+        in mm) and ``window`` (the file's ``"<center>/<width>"``, ``"VOI LUT"``),
+        ``"none"`` where the file has none; ``describe()`` counts them.
 
     Raises
     ------
     ValueError
-        If a parameter is invalid, the CSV lacks a column, a CSV path lies
-        outside its folder (without ``allow_outside_root``), nothing is left to
-        load (naming the source), or under ``on_error="raise"`` a CSV row or
-        group cell is empty or a file has no PatientID.
+        If a parameter is invalid (``groups`` not a DICOM keyword: with the
+        closest ones), the CSV lacks a column, a CSV path lies outside its folder
+        (without ``allow_outside_root``), nothing is left to load (naming the
+        source), or under ``on_error="raise"`` a CSV row or group cell is empty.
     ImageReadError
         Under ``on_error="raise"``, for an empty, unreadable or non-DICOM file,
         or a DICOM file without an image; names the file.
@@ -148,6 +135,9 @@ def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_c
         Under ``on_error="skip"``, one warning counting and naming (up to 10)
         the files that failed the DICOM checks; for a CSV, rows that
         :func:`~medcnn.datasets.load_csv` skips get a warning of their own.
+    medcnn_dicom.MissingGroupWarning
+        One warning counting the files without the ``groups`` element, per
+        fallback (StudyInstanceUID, the file itself).
 
     Examples
     --------
@@ -158,8 +148,14 @@ def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_c
     ...     os.makedirs(os.path.join(root, label, "series1"))
     ...     _ = shutil.copy(get_testdata_file(name), os.path.join(root, label, "series1"))
     >>> data = load_dicom(root)
-    >>> data.y.tolist(), data.groups.tolist()
-    (['ct', 'mr'], ['1CT1', '4MR1'])
+    >>> data.y.tolist(), data.groups.tolist(), data.metadata["modality"].tolist()
+    (['ct', 'mr'], ['1CT1', '4MR1'], ['CT', 'MR'])
+    >>> os.makedirs(os.path.join(root, "dose"))
+    >>> _ = shutil.copy(get_testdata_file("rtdose.dcm"), os.path.join(root, "dose"))
+    >>> frames = load_dicom(root, frames="all")  # rtdose.dcm holds 15 frames
+    >>> len(frames), [os.path.basename(x) for x in frames.X[:3]]
+    (17, ['CT_small.dcm', 'rtdose.dcm#frame=0', 'rtdose.dcm#frame=1'])
+    >>> shutil.rmtree(os.path.join(root, "dose"))
     >>> with open(os.path.join(root, "labels.csv"), "w") as f:
     ...     _ = f.write("path,label,patient\\nmr/series1/MR_small.dcm,abnormal,P7\\n")
     >>> load_dicom(root, labels="csv", csv="labels.csv", group_column="patient").groups.tolist()
@@ -167,6 +163,17 @@ def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_c
     """
     if labels not in _LABELS:
         raise ValueError(f"load_dicom: labels must be 'folder' or 'csv'; got {labels!r}.")
+    if frames not in FRAMES:
+        raise ValueError(
+            f"load_dicom: frames must be one of {FRAMES} (the frames taken from a multi-frame "
+            f"file); got {frames!r}."
+        )
+    check_group_keyword(groups)
+    if group_column is not None and groups != "PatientID":
+        raise ValueError(
+            f"load_dicom: give group_column= (a CSV column) or groups= (a DICOM keyword), not "
+            f"both; got group_column={group_column!r} and groups={groups!r}."
+        )
     if labels == "folder":
         given = {name: value for name, value, default in (
             ("csv", csv, None), ("group_column", group_column, None),
@@ -180,49 +187,51 @@ def load_dicom(source, *, labels="folder", csv=None, path_column="path", label_c
             )
         where = str(Path(os.fspath(source)))
         policy = ErrorPolicy(on_error, where)  # checks on_error before any file is read
-        candidates = [(path, label, None) for path, label in _folder_candidates(Path(where))]
+        candidates = [(path, label, None) for path, label in class_folder_files(where)]
         origin = ""
     else:
         where = str(_csv_path(source, csv))
         policy = ErrorPolicy(on_error, where)
         listed = load_csv(where, path_column, label_column, group_column,
                           allow_outside_root=allow_outside_root, on_error=on_error)
-        groups = listed.groups.tolist() if group_column is not None else [None] * len(listed)
-        candidates = list(zip(listed.X.tolist(), listed.y.tolist(), groups))
+        listed_groups = listed.groups.tolist() if group_column is not None else [None] * len(listed)
+        candidates = list(zip(listed.X.tolist(), listed.y.tolist(), listed_groups))
         origin = f" (listed in {where!r})"
 
-    paths, ys, groups = [], [], []
+    find_group = GroupFinder(groups, where)
+    paths, ys, group_values, metadata = [], [], [], {name: [] for name in METADATA}
     for path, label, group in candidates:
         if group == "":
             policy(path, f"{path!r}{origin} has an empty {group_column!r} value; fill it in.")
             continue
         try:
-            ds = read_dataset(path, stop_before_pixels=True)
+            ds = read_dataset(path, defer_size="1 KB")  # pixel data seen, not loaded
+            sop_class = ds.get("SOPClassUID")
+            kind = f" ({getattr(sop_class, 'name', sop_class)})" if sop_class else ""
+            if ds.get("Rows") is None or ds.get("Columns") is None:
+                raise ImageReadError(f"DICOM file {path!r}{kind} holds no image (no Rows/Columns).")
+            if not any(keyword in ds for keyword in PIXEL_KEYWORDS):
+                raise ImageReadError(f"DICOM file {path!r}{kind} has no pixel data (no PixelData "
+                                     "element): it is cut off before its pixel data, or not an image.")
+            n_frames = number_of_frames(ds, path)
         except ImageReadError as exc:
             policy(path, f"{exc}{origin}", ImageReadError)
             continue
-        if ds.get("Rows") is None or ds.get("Columns") is None:
-            sop_class = ds.get("SOPClassUID")
-            kind = f" ({getattr(sop_class, 'name', sop_class)})" if sop_class else ""
-            policy(path, f"DICOM file {path!r}{kind}{origin} holds no image (no Rows/Columns).",
-                   ImageReadError)
-            continue
-        group = group or str(ds.get("PatientID") or "").strip()
-        if not group:
-            hint = ("give groups in a CSV column with group_column=" if labels == "csv"
-                    else "set PatientID in the file (e.g. with pydicom)")
-            policy(path, f"DICOM file {path!r}{origin} has no PatientID (0010,0020), needed for "
-                   f"the patient groups; {hint}.")
-            continue
-        paths.append(path)
-        ys.append(label)
-        groups.append(group)
+        images = frame_paths(path, n_frames, frames)
+        group = group or find_group(ds, path)
+        facts = header_metadata(ds, n_frames)
+        paths += images
+        ys += [label] * len(images)
+        group_values += [group] * len(images)
+        for name in METADATA:
+            metadata[name] += [facts[name]] * len(images)
 
     policy.warn()
+    find_group.warn()
     if not paths:
         raise ValueError(
             f"No DICOM images were loaded from {where!r}: all {len(candidates)} files were "
             "skipped (see the warning); fix or replace them."
         )
-    return ImageDataset(np.asarray(paths), np.asarray(ys), np.asarray(groups),
-                        sorted(set(ys)), where)
+    return ImageDataset(np.asarray(paths), np.asarray(ys), np.asarray(group_values),
+                        sorted(set(ys)), where, metadata=metadata)

@@ -3,7 +3,8 @@
 The steps, in order: decode one frame with pydicom; expand palette colour to RGB;
 apply the modality LUT (Rescale Slope/Intercept or Modality LUT Sequence, also
 from the functional groups of enhanced multi-frame objects) when ``rescale``;
-map to [0, 1] by a window, by percentiles or by min-max; invert MONOCHROME1.
+map to [0, 1] by one or several windows (pydicom's VOI functions), by
+percentiles or by min-max; invert MONOCHROME1.
 """
 
 from __future__ import annotations
@@ -15,23 +16,15 @@ import numpy as np
 
 from medcnn.exceptions import ImageReadError
 
-__all__ = ["read_dicom", "has_dicom_magic", "DICOM_SUFFIXES", "DICOM_MAGIC"]
+from ._pixels import PIXEL_KEYWORDS, decode_frame, to_values
+from ._windows import apply_window, parse_window
+
+__all__ = ["read_dicom", "read_dataset", "has_dicom_magic", "DICOM_SUFFIXES", "DICOM_MAGIC"]
 
 #: Suffixes the reader is registered for.
 DICOM_SUFFIXES = ("dcm", "dicom")
 #: ``(offset, prefix)``: a DICOM Part 10 file has "DICM" after its 128-byte preamble.
 DICOM_MAGIC = ((128, b"DICM"),)
-
-_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
-_DECODER_HINT = (
-    "Install a decoder for this compression, e.g. `pip install pylibjpeg pylibjpeg-libjpeg "
-    "pylibjpeg-openjpeg` or `pip install python-gdcm`; if one is installed, the file is "
-    "corrupt: replace or remove it."
-)
-_CORRUPT_HINT = (
-    "The file is truncated or corrupt, or its header (Rows, Columns, BitsAllocated, "
-    "SamplesPerPixel, NumberOfFrames) does not match its pixel data; replace or remove it."
-)
 
 
 def has_dicom_magic(path) -> bool:
@@ -83,21 +76,13 @@ def _pair(value):
 
 
 def _check_params(window, percentiles, frame, rescale, invert_monochrome1):
-    """Validate the reader parameters; return ``(window, percentiles, frame)`` normalised."""
+    """Validate the reader parameters; return ``(windows, percentiles, frame)`` normalised."""
     if window is not None and percentiles is not None:
         raise ValueError(
             f"read_dicom: give window= or percentiles=, not both; got window={window!r} and "
             f"percentiles={percentiles!r}."
         )
-    if window is not None and not (isinstance(window, str) and window == "dicom"):
-        pair = _pair(window)
-        if pair is None or pair[1] <= 0:
-            raise ValueError(
-                f"read_dicom: window must be (center, width) with a finite center and a width "
-                f"> 0, or 'dicom' for the file's own WindowCenter/WindowWidth; got {window!r}. "
-                "Example: window=(40, 400) for a CT soft-tissue window."
-            )
-        window = pair
+    windows = parse_window(window)
     if percentiles is not None:
         pair = _pair(percentiles)
         if pair is None or not 0 <= pair[0] < pair[1] <= 100:
@@ -115,10 +100,10 @@ def _check_params(window, percentiles, frame, rescale, invert_monochrome1):
     for name, value in (("rescale", rescale), ("invert_monochrome1", invert_monochrome1)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"read_dicom: {name} must be True or False; got {value!r}.")
-    return window, percentiles, int(frame)
+    return windows, percentiles, int(frame)
 
 
-def read_dataset(path, *, stop_before_pixels=False):
+def read_dataset(path, *, stop_before_pixels=False, defer_size=None):
     """Read a DICOM file with pydicom, turning every failure into :class:`ImageReadError`.
 
     Parameters
@@ -127,6 +112,10 @@ def read_dataset(path, *, stop_before_pixels=False):
         The DICOM file.
     stop_before_pixels : bool, default=False
         Read the header only (fast); passed to :func:`pydicom.dcmread`.
+    defer_size : int or str, optional
+        Leave values larger than this (e.g. ``"1 KB"``) unread until they are
+        used, so that the pixel data elements can be seen without loading them;
+        passed to :func:`pydicom.dcmread`.
 
     Returns
     -------
@@ -144,13 +133,15 @@ def read_dataset(path, *, stop_before_pixels=False):
     >>> from pydicom.data import get_testdata_file
     >>> read_dataset(get_testdata_file("CT_small.dcm"), stop_before_pixels=True).PatientID
     '1CT1'
+    >>> "PixelData" in read_dataset(get_testdata_file("CT_small.dcm"), defer_size="1 KB")
+    True
     """
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     path = str(os.fspath(path))
     try:
-        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, defer_size=defer_size)
     except FileNotFoundError:
         raise ImageReadError(f"DICOM file not found: {path!r}. Check the path.") from None
     except IsADirectoryError:
@@ -168,37 +159,14 @@ def read_dataset(path, *, stop_before_pixels=False):
         ) from exc
 
 
-def _first(value):
-    """First value of a possibly multi-valued element, as float (None when empty)."""
-    if value is None or isinstance(value, (str, bytes)) and not value:
-        return None
-    if not isinstance(value, (str, bytes)) and hasattr(value, "__len__"):
-        if len(value) == 0:
-            return None
-        value = value[0]
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def number_of_frames(ds, path) -> int:
+    """The NumberOfFrames (0028,0008) of ``ds``: 1 when absent or empty.
 
-
-def _find(ds, frame, group_keyword, keywords):
-    """The dataset holding ``keywords``: ``ds`` itself, else the per-frame then the
-    shared functional group ``group_keyword`` of an enhanced multi-frame object."""
-    if all(ds.get(k) is not None for k in keywords):
-        return ds
-    for sequence_keyword, index in (("PerFrameFunctionalGroupsSequence", frame),
-                                    ("SharedFunctionalGroupsSequence", 0)):
-        groups = ds.get(sequence_keyword)
-        if not groups or len(groups) <= index:
-            continue
-        inner = groups[index].get(group_keyword)
-        if inner and all(inner[0].get(k) is not None for k in keywords):
-            return inner[0]
-    return None
-
-
-def _number_of_frames(ds, path) -> int:
+    Raises
+    ------
+    ImageReadError
+        If the value is not a number; names the file ``path``.
+    """
     value = ds.get("NumberOfFrames")
     if value is None or value == "":
         return 1
@@ -211,65 +179,6 @@ def _number_of_frames(ds, path) -> int:
         ) from None
 
 
-def _decode(ds, frame, n_frames):
-    """Decoded pixels of one frame: ``(rows, columns)`` or ``(rows, columns, samples)``."""
-    if hasattr(ds, "pixel_array_options"):  # pydicom >= 3: decode the wanted frame only
-        ds.pixel_array_options(index=frame if n_frames > 1 else None)
-        return ds.pixel_array
-    pixels = ds.pixel_array  # pydicom 2.4: all frames; YCbCr of native data not converted
-    if n_frames > 1:
-        pixels = pixels[frame]
-    interpretation = str(ds.get("PhotometricInterpretation", ""))
-    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    if interpretation.startswith("YBR_FULL") and syntax is not None and not syntax.is_compressed:
-        from pydicom.pixel_data_handlers.util import convert_color_space
-
-        pixels = convert_color_space(pixels, interpretation, "RGB")
-    return pixels
-
-
-def _modality_lut():
-    try:
-        from pydicom.pixels import apply_modality_lut  # pydicom >= 3
-    except ImportError:  # pragma: no cover - pydicom 2.4
-        from pydicom.pixel_data_handlers.util import apply_modality_lut
-    return apply_modality_lut
-
-
-def _color_lut():
-    try:
-        from pydicom.pixels import apply_color_lut  # pydicom >= 3
-    except ImportError:  # pragma: no cover - pydicom 2.4
-        from pydicom.pixel_data_handlers.util import apply_color_lut
-    return apply_color_lut
-
-
-def _dicom_window(ds, frame, path):
-    source = _find(ds, frame, "FrameVOILUTSequence", ("WindowCenter", "WindowWidth"))
-    if source is None:
-        raise ImageReadError(
-            f"window='dicom' was given but DICOM file {path!r} has no WindowCenter/WindowWidth "
-            "(0028,1050)/(0028,1051). Give window=(center, width), percentiles=(low, high), "
-            "or neither for min-max scaling."
-        )
-    center, width = _first(source.get("WindowCenter")), _first(source.get("WindowWidth"))
-    if center is None or width is None or not np.isfinite(center) or not width > 0:
-        raise ImageReadError(
-            f"DICOM file {path!r} has an unusable window: WindowCenter="
-            f"{source.get('WindowCenter')!r}, WindowWidth={source.get('WindowWidth')!r} (the "
-            "width must be > 0). Give window=(center, width) instead of window='dicom'."
-        )
-    return center, width
-
-
-def _scale(values, low, high):
-    """Clip to [low, high] and map linearly to [0, 1]; zeros when high <= low."""
-    if not high > low:
-        return np.zeros(values.shape, np.float32)
-    out = (np.clip(values, low, high) - low) / (high - low)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
 def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
                invert_monochrome1=True) -> np.ndarray:
     """Read a DICOM image as a float32 array scaled to [0, 1].
@@ -277,26 +186,44 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
     Registered by this plugin as the medcnn image reader for ``.dcm`` and ``.dicom``
     files and for files that carry the DICOM "DICM" marker at byte 128, so that
     :func:`medcnn.datasets.read_image` and the estimators read DICOM paths with it.
+    Decoding, lookup tables and windows are pydicom's own
+    (:mod:`pydicom.pixels`); compressed files need a decoder plugin for their
+    transfer syntax (pylibjpeg, installed with this plugin, reads JPEG, JPEG-LS,
+    JPEG 2000 and RLE).
 
     Parameters
     ----------
     path : str or os.PathLike
         A DICOM Part 10 file.
-    window : (float, float) or "dicom", optional
-        ``(center, width)``: clip to ``[center - width / 2, center + width / 2]`` and
-        map that range to [0, 1]. ``"dicom"`` takes the file's WindowCenter and
-        WindowWidth (the first pair if several; from the functional groups of
-        enhanced multi-frame files). Values are in the units after the modality LUT
-        (Hounsfield units for CT) when ``rescale`` is true, stored values otherwise.
-        The VOI LUT Function (e.g. SIGMOID) and VOI LUT Sequence are not applied.
+    window : (float, float), str or list, optional
+        How to map the values onto [0, 1]:
+
+        - ``(center, width)``: clip to ``[center - width / 2, center + width / 2]``
+          and map that range linearly to [0, 1] (pydicom's windowing with the
+          VOI LUT Function LINEAR_EXACT);
+        - a preset name, ``(center, width)`` in Hounsfield units: ``"brain"``
+          (40, 80), ``"subdural"`` (80, 200), ``"bone"`` (600, 2800), ``"lung"``
+          (-600, 1500), ``"mediastinum"`` (50, 350), ``"abdomen"`` (40, 400);
+        - ``"dicom"``: the file's own VOI, as :func:`pydicom.pixels.apply_voi_lut`
+          applies it: the VOI LUT Sequence if there is one (its lowest entry maps
+          to 0, its highest to 1), else the first WindowCenter/WindowWidth with
+          the file's VOI LUT Function (LINEAR, LINEAR_EXACT or SIGMOID; pydicom's
+          output range maps to [0, 1]); from the functional groups of enhanced
+          multi-frame files;
+        - several of these, as a list (``[(40, 80), "bone"]``) or a
+          comma-separated string (``"brain,subdural,bone"``): one channel each,
+          ``(rows, columns, n)``. Grayscale images only.
+
+        Values are in the units after the modality LUT (Hounsfield units for CT)
+        when ``rescale`` is true, stored values otherwise.
     percentiles : (float, float), optional
         ``(low, high)`` with ``0 <= low < high <= 100``: clip at these percentiles of
         the image and map that range to [0, 1]. Not together with ``window``.
     frame : int, default=0
         The frame of a multi-frame file, from 0. A single-frame file has only frame 0.
     rescale : bool, default=True
-        Apply the modality LUT: Rescale Slope and Intercept, or the Modality LUT
-        Sequence. Grayscale images only.
+        Apply the modality LUT (:func:`pydicom.pixels.apply_modality_lut`): Rescale
+        Slope and Intercept, or the Modality LUT Sequence. Grayscale images only.
     invert_monochrome1 : bool, default=True
         Return ``1 - x`` for MONOCHROME1 images (where low values are bright), so that
         bright always means high.
@@ -304,20 +231,25 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
     Returns
     -------
     numpy.ndarray
-        The image as float32 in [0, 1]: ``(rows, columns)`` for grayscale, ``(rows, columns, 3)``
-        for RGB, YCbCr (converted to RGB) and palette colour. With neither
-        ``window`` nor ``percentiles`` the image's minimum maps to 0 and its maximum
-        to 1 (all channels together); a constant image gives zeros (ones after
-        MONOCHROME1 inversion).
+        The image as float32 in [0, 1]: ``(rows, columns)`` for grayscale and one
+        window, ``(rows, columns, n)`` for ``n`` windows, ``(rows, columns, 3)`` for
+        RGB, YCbCr (converted to RGB) and palette colour (expanded with
+        :func:`pydicom.pixels.apply_color_lut`). With neither ``window`` nor
+        ``percentiles`` the image's minimum maps to 0 and its maximum to 1 (all
+        channels together); a constant image gives zeros (ones after MONOCHROME1
+        inversion).
 
     Raises
     ------
     ValueError
-        If a parameter is invalid; the message names it.
+        If a parameter is invalid; the message names it (an unknown preset name:
+        with the presets and the closest one).
     ImageReadError
         Naming the file: if it is missing, not DICOM, truncated or corrupt, has no
-        pixel data, cannot be decoded (no decoder installed for its compression),
-        has no window for ``window="dicom"``, or has no frame ``frame``.
+        pixel data, cannot be decoded (naming the transfer syntax, the decoder
+        plugins for it and the packages to install), has no VOI for
+        ``window="dicom"``, has no frame ``frame``, or is in colour and several
+        windows were asked for.
 
     Examples
     --------
@@ -328,14 +260,16 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
     ((128, 128), dtype('float32'))
     >>> bool(image.min() >= 0.0 and image.max() <= 1.0)
     True
+    >>> read_dicom(ct, window="brain,subdural,bone").shape  # one channel per window
+    (128, 128, 3)
     >>> read_dicom(get_testdata_file("rtdose.dcm"), frame=2).shape  # frame 2 of 15
     (10, 10)
     """
-    window, percentiles, frame = _check_params(window, percentiles, frame, rescale,
-                                               invert_monochrome1)
+    windows, percentiles, frame = _check_params(window, percentiles, frame, rescale,
+                                                invert_monochrome1)
     path = str(os.fspath(path))
     ds = read_dataset(path)
-    if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
+    if not any(keyword in ds for keyword in PIXEL_KEYWORDS):
         sop_class = ds.get("SOPClassUID")
         kind = f" ({getattr(sop_class, 'name', sop_class)})" if sop_class else ""
         raise ImageReadError(
@@ -343,7 +277,7 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
             "an image (a report, structure set...), or the file is cut off before its pixel "
             "data. Remove it from the images to read, or replace it with a complete copy."
         )
-    n_frames = _number_of_frames(ds, path)
+    n_frames = number_of_frames(ds, path)
     if frame >= n_frames:
         if n_frames == 1:
             raise ImageReadError(
@@ -353,52 +287,24 @@ def read_dicom(path, *, window=None, percentiles=None, frame=0, rescale=True,
             f"frame={frame} is out of range for {path!r}, which has {n_frames} frames; give "
             f"frame between 0 and {n_frames - 1}."
         )
-    try:
-        pixels = _decode(ds, frame, n_frames)
-    except Exception as exc:
-        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-        hint = _DECODER_HINT if getattr(syntax, "is_compressed", False) else _CORRUPT_HINT
-        syntax = f" (transfer syntax {getattr(syntax, 'name', syntax)})" if syntax else ""
-        raise ImageReadError(
-            f"Cannot decode the pixel data of DICOM file {path!r}{syntax}: "
-            f"{type(exc).__name__}: {str(exc).rstrip('.')}. {hint}"
-        ) from exc
-
-    interpretation = str(ds.get("PhotometricInterpretation", "")).strip().upper()
-    try:
-        if interpretation == "PALETTE COLOR":
-            pixels = _color_lut()(pixels, ds)
-        elif rescale and pixels.ndim == 2:
-            source = ds if ds.get("ModalityLUTSequence") else _find(
-                ds, frame, "PixelValueTransformationSequence", ("RescaleSlope", "RescaleIntercept"))
-            if source is not None:
-                pixels = _modality_lut()(pixels, source)
-    except Exception as exc:
-        raise ImageReadError(
-            f"Cannot apply the {'palette colour' if interpretation == 'PALETTE COLOR' else 'modality'} "
-            f"lookup table of DICOM file {path!r}: {type(exc).__name__}: {exc}. Its header is "
-            "inconsistent; fix it, remove the file, or pass rescale=False."
-        ) from exc
-
-    values = np.asarray(pixels, dtype=np.float64)
-    if values.ndim not in (2, 3) or values.size == 0:
-        raise ImageReadError(
-            f"DICOM file {path!r} decoded to an array of shape {values.shape}; expected "
-            "(rows, columns) or (rows, columns, samples). Its header is inconsistent."
-        )
-    if not np.all(np.isfinite(values)):
-        raise ImageReadError(
-            f"DICOM file {path!r} has {int(np.sum(~np.isfinite(values)))} NaN or infinite pixel "
-            "values; replace them (e.g. with pydicom) or remove the file."
-        )
-    if window is not None:
-        center, width = _dicom_window(ds, frame, path) if window == "dicom" else window
-        low, high = center - width / 2.0, center + width / 2.0
-    elif percentiles is not None:
-        low, high = np.percentile(values, percentiles)
+    pixels = decode_frame(ds, frame, n_frames, path)
+    values, interpretation = to_values(ds, pixels, frame, rescale, path)
+    if windows is not None:
+        if len(windows) > 1 and values.ndim == 3:
+            raise ImageReadError(
+                f"window={window!r} asks for {len(windows)} windows, one channel each, but DICOM "
+                f"file {path!r} is a colour image ({interpretation or 'no PhotometricInterpretation'}); "
+                "several windows need grayscale images. Give one window, or none."
+            )
+        channels = [apply_window(values, w, ds, frame, path) for w in windows]
+        image = np.stack(channels, axis=-1) if len(channels) > 1 else channels[0]
     else:
-        low, high = values.min(), values.max()
-    image = _scale(values, low, high)
+        if percentiles is not None:
+            low, high = np.percentile(values, percentiles)
+        else:
+            low, high = values.min(), values.max()
+        image = (np.clip(values, low, high) - low) / (high - low) if high > low else np.zeros(values.shape)
+    image = np.clip(image, 0.0, 1.0).astype(np.float32)
     if invert_monochrome1 and interpretation == "MONOCHROME1":
         image = np.float32(1.0) - image
     return image

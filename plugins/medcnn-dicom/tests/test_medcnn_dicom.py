@@ -3,7 +3,6 @@
 import os
 import shutil
 import sys
-import warnings
 from importlib import metadata
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import numpy as np
 import pytest
 
 pydicom = pytest.importorskip("pydicom")
-from pydicom.data import get_testdata_file  # noqa: E402
 
 try:
     import medcnn_dicom
@@ -22,30 +20,23 @@ except ImportError:  # running from a source checkout without installing the plu
 import medcnn  # noqa: E402
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning  # noqa: E402
 from medcnn_dicom import load_dicom, read_dicom  # noqa: E402
+from dicom_test_files import copy_dataset, pydicom_file  # noqa: E402
 
-
-def _testdata(name):
-    with warnings.catch_warnings():  # a missing file makes pydicom try (and fail) a download
-        warnings.simplefilter("ignore")
-        path = get_testdata_file(name)
-    if path is None:
-        pytest.skip(f"pydicom test file {name} is not available")
-    return path
 
 
 @pytest.fixture(scope="module")
 def ct():
-    return _testdata("CT_small.dcm")  # 128x128 int16, RescaleSlope 1, Intercept -1024
+    return pydicom_file("CT_small.dcm")  # 128x128 int16, RescaleSlope 1, Intercept -1024
 
 
 @pytest.fixture(scope="module")
 def mr():
-    return _testdata("MR_small.dcm")  # 64x64, WindowCenter 600, WindowWidth 1600
+    return pydicom_file("MR_small.dcm")  # 64x64, WindowCenter 600, WindowWidth 1600
 
 
 @pytest.fixture(scope="module")
 def multiframe():
-    return _testdata("rtdose.dcm")  # 15 frames of 10x10, uint32
+    return pydicom_file("rtdose.dcm")  # 15 frames of 10x10, uint32
 
 
 def _installed():
@@ -66,21 +57,17 @@ def registered():
         medcnn.plugins.unregister(name)
 
 
-def _copy(src, dst, delete=(), **attributes):
-    """Copy a DICOM file with some elements changed or deleted, via pydicom."""
-    ds = pydicom.dcmread(src)
-    for keyword, value in attributes.items():
-        setattr(ds, keyword, value)
-    for keyword in delete:
-        delattr(ds, keyword)
-    Path(dst).parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(dst)
-    return str(dst)
-
 
 def _hu(path):
     ds = pydicom.dcmread(path)
     return ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+
+
+def _linear(values, center, width):
+    """DICOM's LINEAR window (PS3.3 C.11.2.1.2.1) onto [0, 1], written out by hand."""
+    low, high = center - 0.5 - (width - 1) / 2, center - 0.5 + (width - 1) / 2
+    out = ((np.asarray(values, np.float64) - (center - 0.5)) / (width - 1) + 0.5)
+    return np.where(values <= low, 0.0, np.where(values > high, 1.0, out))
 
 
 def _minmax(values):
@@ -106,7 +93,7 @@ def test_rescale_slope_and_intercept_are_applied(ct, tmp_path):
     np.testing.assert_allclose(read_dicom(ct, window=(40, 400), rescale=False), raw, atol=1e-6)
     assert not np.allclose(expected, raw)
     # A slope other than 1
-    scaled = _copy(ct, tmp_path / "slope.dcm", RescaleSlope=2, RescaleIntercept=-2000)
+    scaled = copy_dataset(ct, tmp_path / "slope.dcm", RescaleSlope=2, RescaleIntercept=-2000)
     values = ds.pixel_array * 2.0 - 2000
     np.testing.assert_allclose(read_dicom(scaled, window=(1000, 2000)),
                                np.clip(values, 0, 2000) / 2000, atol=1e-6)
@@ -126,10 +113,11 @@ def test_window_clips_known_values(ct):
 
 def test_window_from_the_file(mr, tmp_path):
     values = pydicom.dcmread(mr).pixel_array.astype(np.float64)  # no rescale in MR_small
-    expected = (np.clip(values, 600 - 800, 600 + 800) - (600 - 800)) / 1600
-    np.testing.assert_allclose(read_dicom(mr, window="dicom"), expected, atol=1e-6)
-    np.testing.assert_array_equal(read_dicom(mr, window="dicom"), read_dicom(mr, window=(600, 1600)))
-    several = _copy(mr, tmp_path / "two_windows.dcm", WindowCenter=[600, 100], WindowWidth=[1600, 50])
+    # The file's window is LINEAR (no VOI LUT Function): DICOM's definition, not (600, 1600) exactly
+    np.testing.assert_allclose(read_dicom(mr, window="dicom"), _linear(values, 600, 1600), atol=1e-6)
+    np.testing.assert_allclose(read_dicom(mr, window="dicom"), read_dicom(mr, window=(599.5, 1599)),
+                               atol=1e-6)
+    several = copy_dataset(mr, tmp_path / "two_windows.dcm", WindowCenter=[600, 100], WindowWidth=[1600, 50])
     np.testing.assert_array_equal(read_dicom(several, window="dicom"), read_dicom(mr, window="dicom"))
 
 
@@ -149,7 +137,7 @@ def test_percentiles(ct):
 
 def test_constant_image_gives_zeros(mr, tmp_path):
     ds = pydicom.dcmread(mr)
-    flat = _copy(mr, tmp_path / "flat.dcm",
+    flat = copy_dataset(mr, tmp_path / "flat.dcm",
                  PixelData=np.full(ds.pixel_array.shape, 300, ds.pixel_array.dtype).tobytes())
     for params in ({}, {"percentiles": (1, 99)}):
         image = read_dicom(flat, **params)
@@ -158,7 +146,7 @@ def test_constant_image_gives_zeros(mr, tmp_path):
 
 
 def test_monochrome1_is_inverted(ct, tmp_path):
-    mono1 = _copy(ct, tmp_path / "mono1.dcm", PhotometricInterpretation="MONOCHROME1")
+    mono1 = copy_dataset(ct, tmp_path / "mono1.dcm", PhotometricInterpretation="MONOCHROME1")
     for params in ({}, {"window": (40, 400)}, {"percentiles": (2, 98)}):
         plain = read_dicom(mono1, invert_monochrome1=False, **params)
         np.testing.assert_array_equal(plain, read_dicom(ct, **params))
@@ -202,18 +190,17 @@ def test_enhanced_functional_groups(multiframe, tmp_path):
         item = Dataset()
         item.FrameVOILUTSequence = Sequence([voi])
         per_frame.append(item)
-    path = _copy(multiframe, tmp_path / "enhanced.dcm",
+    path = copy_dataset(multiframe, tmp_path / "enhanced.dcm",
                  SharedFunctionalGroupsSequence=Sequence([shared]),
                  PerFrameFunctionalGroupsSequence=Sequence(per_frame))
     for i in (0, 9):
         values = ds.pixel_array[i] * 2.0 - 5
-        low = 2_000_000 + 10_000 * i - 200_000
-        expected = (np.clip(values, low, low + 400_000) - low) / 400_000
+        expected = _linear(values, 2_000_000 + 10_000 * i, 400_000)
         np.testing.assert_allclose(read_dicom(path, frame=i, window="dicom"), expected, atol=1e-6)
 
 
 def test_rgb(tmp_path):
-    path = _testdata("SC_rgb_rle_2frame.dcm")  # RLE, 2 frames of 100x100 RGB
+    path = pydicom_file("SC_rgb_rle_2frame.dcm")  # RLE, 2 frames of 100x100 RGB
     pixels = pydicom.dcmread(path).pixel_array
     for i in (0, 1):
         image = read_dicom(path, frame=i)
@@ -222,7 +209,7 @@ def test_rgb(tmp_path):
 
 
 def test_palette_colour_becomes_rgb():
-    image = read_dicom(_testdata("examples_palette.dcm"))
+    image = read_dicom(pydicom_file("examples_palette.dcm"))
     assert image.shape == (350, 800, 3) and image.dtype == np.float32
     assert image.min() == 0.0 and image.max() == 1.0
 
@@ -230,13 +217,13 @@ def test_palette_colour_becomes_rgb():
 # --- the reader: errors --------------------------------------------------------------
 
 def test_truncated_pixel_data():
-    path = _testdata("MR_truncated.dcm")
+    path = pydicom_file("MR_truncated.dcm")
     with pytest.raises(ImageReadError, match="MR_truncated.dcm.*truncated or corrupt"):
         read_dicom(path)
 
 
 def test_no_pixel_data(ct, tmp_path):
-    path = _copy(ct, tmp_path / "header_only.dcm", delete=["PixelData"])
+    path = copy_dataset(ct, tmp_path / "header_only.dcm", delete=["PixelData"])
     with pytest.raises(ImageReadError, match="header_only.dcm.*no pixel data"):
         read_dicom(path)
 
@@ -293,7 +280,8 @@ def test_hooks_register_components():
     assert readers["dcm"][2] == {"magic": ((128, b"DICM"),)} and readers["dicom"][2] == {}
     assert readers["dcm"][1] and readers["dicom"][1]
     loaders = collect(medcnn_dicom.register_dataset_loaders)
-    assert set(loaders) == {"dicom"} and loaders["dicom"][0] is load_dicom
+    assert set(loaders) == {"dicom", "dicom_series"} and loaders["dicom"][0] is load_dicom
+    assert loaders["dicom_series"][0] is medcnn_dicom.load_dicom_series
 
 
 def test_registry_reports_plugin(registered):
@@ -321,16 +309,20 @@ def test_read_image_through_registry(registered, ct, tmp_path):
     for path in (no_suffix, bare, upper):
         np.testing.assert_array_equal(read_image(path), read_dicom(ct))
     with pytest.raises(ImageReadError, match="MR_truncated.dcm"):
-        read_image(_testdata("MR_truncated.dcm"))
+        read_image(pydicom_file("MR_truncated.dcm"))
 
 
-def test_classifier_trains_on_dicom_paths(registered, ct, mr, tmp_path):
+@pytest.mark.slow
+def test_classifier_trains_on_dicom_paths(registered, ct, mr, multiframe, tmp_path):
     paths, y = [], []
     for i in range(4):
-        paths.append(_copy(ct, tmp_path / f"ct_{i}.dcm", PatientID=f"CT{i}"))
-        paths.append(_copy(mr, tmp_path / f"mr_{i}.dcm", PatientID=f"MR{i}"))
+        paths.append(copy_dataset(ct, tmp_path / f"ct_{i}.dcm", PatientID=f"CT{i}"))
+        paths.append(copy_dataset(mr, tmp_path / f"mr_{i}.dcm", PatientID=f"MR{i}"))
         y += ["ct", "mr"]
-    clf = medcnn.CNNClassifier(architecture="lenet5", epochs=1, image_size=32, random_state=0)
+    paths[-2:] = [f"{multiframe}#frame=3", f"{multiframe}#frame=9"]  # frame references
+    windows = {"dcm": {"window": "brain,subdural,bone"}}  # three windows: three channels
+    clf = medcnn.CNNClassifier(architecture="lenet5", epochs=1, image_size=32, random_state=0,
+                               reader_params=windows)
     clf.fit(paths, y)
     predicted = clf.predict(paths)
     assert predicted.shape == (8,) and set(predicted) <= {"ct", "mr"}
@@ -351,11 +343,11 @@ def tree(ct, mr, tmp_path):
         "mr/deep/er/c.dicom": (mr, "P4"),
     }
     for relative, (src, patient) in files.items():
-        _copy(src, root / relative, PatientID=patient)
+        copy_dataset(src, root / relative, PatientID=patient)
     (root / "mr" / "readme.txt").write_text("not an image")                  # not a candidate
     (root / "mr" / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 200)  # not a candidate
-    _copy(mr, root / "mr" / ".cache" / "hidden.dcm", PatientID="P9")          # hidden: not a candidate
-    _copy(mr, root / ".trash" / "x.dcm", PatientID="P9")                      # hidden class folder
+    copy_dataset(mr, root / "mr" / ".cache" / "hidden.dcm", PatientID="P9")          # hidden: not a candidate
+    copy_dataset(mr, root / ".trash" / "x.dcm", PatientID="P9")                      # hidden class folder
     shutil.copy(ct, root / "top_level.dcm")                                   # no class folder
     return root
 
@@ -405,7 +397,7 @@ def test_load_csv_other_columns(tree):
 
 
 def test_csv_paths_outside_its_folder(tree, ct, tmp_path):
-    outside = _copy(ct, tmp_path / "elsewhere" / "x.dcm", PatientID="P8")
+    outside = copy_dataset(ct, tmp_path / "elsewhere" / "x.dcm", PatientID="P8")
     (tree / "labels.csv").write_text(f"path,label\n../elsewhere/x.dcm,a\n{outside},b\nct/p1/a.dcm,c\n")
     with pytest.raises(ValueError, match=r"labels.csv' line 2 points outside .*allow_outside_root=True"):
         load_dicom(tree / "labels.csv", labels="csv")
@@ -423,10 +415,10 @@ def test_on_error_raise_names_the_file(tree):
         load_dicom(tree / "labels.csv", labels="csv")
 
 
-def test_on_error_skip_warns_once_with_count_and_names(tree, ct):
+def test_on_error_skip_warns_once_with_count_and_names(tree):
     (tree / "ct" / "p1" / "broken.dcm").write_text("not DICOM")
-    _copy(ct, tree / "mr" / "anonymous.dcm", delete=["PatientID"])
-    shutil.copy(_testdata("rtplan.dcm"), tree / "mr" / "plan.dcm")  # DICOM, but no image
+    shutil.copy(pydicom_file("rtplan.dcm"), tree / "mr" / "plan.dcm")  # DICOM, but no image
+    (tree / "mr" / "empty.dcm").write_bytes(b"")
     with pytest.warns(SkippedFilesWarning) as record:
         data = load_dicom(tree, on_error="skip")
     skipped = [w for w in record if issubclass(w.category, SkippedFilesWarning)]
@@ -434,20 +426,14 @@ def test_on_error_skip_warns_once_with_count_and_names(tree, ct):
     assert skipped[0].filename == __file__  # points at the caller
     message = str(skipped[0].message)
     assert message.startswith(f"Skipped 3 problem file(s) under {str(tree)!r}: ")
-    for name in ("broken.dcm", "anonymous.dcm", "plan.dcm"):
+    for name in ("broken.dcm", "plan.dcm", "empty.dcm"):
         assert name in message
-    assert "no PatientID" in message and "not a DICOM file" in message and "holds no image" in message
+    assert "not a DICOM file" in message and "holds no image" in message
     assert len(data) == 5 and "broken.dcm" not in " ".join(data.X)
 
 
-def test_missing_patient_id_raises(tree, ct):
-    _copy(ct, tree / "ct" / "anonymous.dcm", delete=["PatientID"])
-    with pytest.raises(ValueError, match="anonymous.dcm.*no PatientID.*on_error='skip'"):
-        load_dicom(tree)
-
-
 def test_dicom_without_image_raises(tree):
-    shutil.copy(_testdata("rtplan.dcm"), tree / "ct" / "plan.dcm")
+    shutil.copy(pydicom_file("rtplan.dcm"), tree / "ct" / "plan.dcm")
     with pytest.raises(ImageReadError, match=r"plan.dcm.*RT Plan Storage.*no image"):
         load_dicom(tree)
 
@@ -486,7 +472,7 @@ def test_csv_problems_raise_and_skip(tree):
 
 
 def test_warning_names_at_most_ten(tmp_path, ct):
-    _copy(ct, tmp_path / "root" / "a" / "good.dcm")
+    copy_dataset(ct, tmp_path / "root" / "a" / "good.dcm")
     for i in range(12):
         (tmp_path / "root" / "a" / f"bad{i:02d}.dcm").write_text("x")
     with pytest.warns(SkippedFilesWarning, match=r"Skipped 12 problem file\(s\)") as record:
