@@ -119,3 +119,16 @@ def test_volume_files_are_one_sample_each_and_are_resized_to_one_shape(volume_re
     clf = CNNClassifier(architecture="cnn3d_small", epochs=1, batch_size=4, random_state=0).fit(paths, y)
     assert clf.input_shape_ == (8, 16, 16, 1)
     assert clf.predict_proba(paths).shape == (12, 2)
+
+
+@pytest.mark.slow
+def test_evaluate_cross_validates_a_volume_network_by_patient():
+    from medcnn.evaluation import evaluate
+
+    X, y = blob_volumes(32, seed=4)
+    groups = np.repeat(np.arange(16), 2)
+    report = evaluate(CNNClassifier(architecture="cnn3d_small", epochs=6, batch_size=8, random_state=0), X, y,
+                      groups=groups, cv=2, n_bootstraps=50, random_state=0)
+    assert len(report.y_true) == 32 and len(set(report.groups)) == 16
+    assert set(report.fold) == {1, 2}
+    assert report.metrics["roc_auc"]["value"] > 0.7
