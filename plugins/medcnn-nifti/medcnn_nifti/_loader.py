@@ -113,9 +113,11 @@ def load_nifti(source, *, labels="folder", csv=None, path_column="path", label_c
     path_column, label_column : str, default="path", "label"
         CSV columns holding the image path and the class label.
     group_column : str, optional
-        CSV column holding the patient of each image. Without it, each volume file
-        is a group of its own (its path), so the slices of one volume never end up
-        on both sides of a group-aware split.
+        CSV column holding the patient of each image. Without it, the images that
+        share a mask (the contrasts of one case: ``A_t1.nii.gz`` and ``A_flair.nii.gz``
+        beside ``A_seg.nii.gz``) form one group, named by the mask's path, and any
+        other volume file is a group of its own (its path), so the slices and
+        contrasts of one case never end up on both sides of a group-aware split.
     masks : str or os.PathLike, optional
         A folder that mirrors the images: the mask of ``<source>/<class>/a/b.nii.gz`` is
         ``<masks>/<class>/a/b.nii.gz`` (or ``b.nii``); for a CSV, the image path relative
@@ -160,7 +162,8 @@ def load_nifti(source, *, labels="folder", csv=None, path_column="path", label_c
     -------
     ImageDataset
         ``X``: frame references (plain paths for ``"volume"``); ``y``: the labels;
-        ``groups``: ``group_column`` values, else the volume file of each sample;
+        ``groups``: ``group_column`` values, else the mask shared by a case's
+        volumes, else the volume file of each sample;
         ``metadata``: ``volume`` (the file), ``slice`` (the index, -1 for
         ``"volume"``), ``shape`` (``"DxHxW"`` along ``axis``) and ``spacing``
         (voxel size ``"a x b x c mm"`` in the same order).
@@ -276,7 +279,8 @@ def load_nifti(source, *, labels="folder", csv=None, path_column="path", label_c
                 X.append(frame_reference(image, index, axis=axis))
         n = len(chosen)
         ys += [label] * n
-        groups += [group if group is not None else image] * n
+        # the contrasts of one case share its mask: one group (one patient) for all of them
+        groups += [group if group is not None else mask or image] * n
         spacing = " x ".join(f"{s:.4g}" for s in header.oriented_spacing(axis))
         meta["volume"] += [image] * n
         meta["slice"] += chosen
