@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/medcnn demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 docs: $(STAMP)

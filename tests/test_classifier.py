@@ -246,23 +246,6 @@ def test_example_plugin_architecture_trains_by_name(histology):
 
 
 @pytest.mark.slow
-def test_repeated_fits_do_not_grow_memory(histology, small_classifier):
-    X, y = histology
-
-    def rss_mb():
-        with open("/proc/self/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
-
-    clf = small_classifier()
-    readings = []
-    for _ in range(8):
-        clf.fit(X, y).predict(X)
-        readings.append(rss_mb())
-    growth = readings[-1] - readings[2]
-    assert growth < 0.10 * readings[2], f"RSS grew from {readings[2]:.0f} to {readings[-1]:.0f} MB"
-
-
-@pytest.mark.slow
 def test_fitting_another_estimator_leaves_a_fitted_one_intact(histology, small_classifier):
     X, y = histology
     first = small_classifier().fit(X, y)

@@ -175,10 +175,11 @@ def test_loader_and_reader_params_reach_the_loader_and_the_estimator(image_tree,
     assert json.loads(capsys.readouterr().out)["groups"]["n_groups"] == 6
     argv = ["train", str(image_tree), "--out", "m.keras", "--reader-param", "dcm.window=brain,subdural,bone",
             "--reader-param", "dcm.frame=0", "--reader-param", "nii.gz.axis=axial", "--reader-param",
-            "png.scale=40,400"]
+            "png.scale=40,400", "--architecture-param", "width=16", "--image-size", "8,32,32"]
     estimator = build_estimator(build_parser().parse_args(argv), "classification")
     assert estimator.reader_params == {"dcm": {"window": "brain,subdural,bone", "frame": 0},
                                        "nii.gz": {"axis": "axial"}, "png": {"scale": (40, 400)}}
+    assert estimator.architecture_params == {"width": 16} and estimator.image_size == (8, 32, 32)
     config = tmp_path / "readers.toml"
     config.write_text('[train.reader-param.dcm]\nwindow = [[40, 80], [600, 2800]]\n')
     args = build_parser().parse_args(["train", str(image_tree), "--config", str(config)])

@@ -33,6 +33,7 @@ def idc_workshop_cnn():
     return clf.fit(train.X, train.y), train, valid
 
 
+@pytest.mark.xdist_group("idc_workshop_cnn")  # one worker trains the shared network once
 def test_workshop_cnn_reaches_auc_085_on_idc_valid(idc_workshop_cnn):
     clf, train, valid = idc_workshop_cnn
     assert not set(train.groups) & set(valid.groups), "Train and Valid must not share patients"
@@ -55,6 +56,7 @@ def test_patient_grouped_cross_validation_on_idc_paths():
     assert np.all(scores["test_score"] > 0.6), scores["test_score"]
 
 
+@pytest.mark.xdist_group("idc_workshop_cnn")
 def test_self_trained_features_with_selection_and_forest_reach_auc_085(idc_workshop_cnn):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.feature_selection import SelectKBest

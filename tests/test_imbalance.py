@@ -165,7 +165,7 @@ def test_each_imbalance_option_raises_balanced_accuracy_on_idc():
     assert 0.09 < y.mean() < 0.11
 
     def score(**params):
-        clf = CNNClassifier(architecture="workshop_cnn", epochs=3, image_size=32, optimizer="adam",
+        clf = CNNClassifier(architecture="workshop_cnn", epochs=2, image_size=24, optimizer="adam",
                             lr_schedule=None, augment=None, batch_size=32, random_state=0, **params)
         return balanced_accuracy_score(y_valid, clf.fit(X, y).predict(X_valid))
 

@@ -32,6 +32,7 @@ def fitted():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("volumes_fitted")  # one worker trains the shared network once
 def test_a_3d_cnn_finds_the_blob_in_held_out_volumes(fitted):
     X_test, y_test = blob_volumes(48, seed=1)
     assert fitted.input_shape_ == (8, 16, 16, 1)
@@ -40,6 +41,7 @@ def test_a_3d_cnn_finds_the_blob_in_held_out_volumes(fitted):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("volumes_fitted")
 def test_grad_cam_on_a_volume_is_a_volume_whose_peak_lies_near_the_blob(fitted):
     from medcnn.explain import grad_cam, plot_grad_cam
 
@@ -119,6 +121,8 @@ def test_volume_files_are_one_sample_each_and_are_resized_to_one_shape(volume_re
     clf = CNNClassifier(architecture="cnn3d_small", epochs=1, batch_size=4, random_state=0).fit(paths, y)
     assert clf.input_shape_ == (8, 16, 16, 1)
     assert clf.predict_proba(paths).shape == (12, 2)
+    with pytest.raises(ValueError, match="up to 16 channels.*train a volume architecture"):
+        CNNClassifier(architecture="patch_cnn", epochs=1).fit(paths, y)  # a volume is not a 16-channel image
 
 
 @pytest.mark.slow

@@ -42,6 +42,8 @@ _RESIZE_CHUNK = 512
 AUTO_CACHE_BYTES = 1 << 30
 
 
+#: Most channels a 2-D image read by a plugin may have (several DICOM windows); more mean a volume.
+MAX_READER_CHANNELS = 8
 #: Channel counts TensorFlow's PNG/JPEG decoders produce.
 _DECODABLE_CHANNELS = (1, 3, 4)
 
@@ -244,6 +246,12 @@ class PathImages:
         probes = [self._probe(p, r) for p, r in zip(self.paths[:PROBE_IMAGES], self.readers[:PROBE_IMAGES])]
         if self.channels is None:
             counts = {c for _, _, c in probes}
+            if max(counts) > MAX_READER_CHANNELS:
+                raise ValueError(
+                    f"The files read as arrays (h, w, c) with up to {max(counts)} channels (e.g. "
+                    f"{self.paths[0]!r}): if they are volumes (d, h, w), train a volume architecture "
+                    "(architecture='cnn3d_small' or 'resnet18_3d'), or load their slices as 2-D images "
+                    "(e.g. the nifti loader's slices='middle' or 'all').")
             (only,) = counts if len(counts) == 1 else (None,)
             self.channels = only if only not in (None, 4) else 3 if max(counts) >= 3 else 1
         (height, width), _ = Counter((h, w) for h, w, _ in probes).most_common(1)[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from ._info import load_task_data
-from ._params import add_param_options
+from ._params import add_param_options, image_size
 from ._tasks import (CLASSIFIER_LOSSES, REGRESSOR_LOSSES, add_task_options, build_estimator,
                      describe_targets)
 
@@ -40,7 +40,10 @@ def add_model_options(parser):
     group.add_argument("--learning-rate", type=float, default=default["learning_rate"])
     group.add_argument("--optimizer", default=default["optimizer"], help="Keras optimizer name")
     group.add_argument("--lr-schedule", choices=("constant", "cosine"), default=default["lr_schedule"])
-    group.add_argument("--image-size", type=int, help="network input size (default: the image size)")
+    group.add_argument("--image-size", type=image_size, help="network input size: a side, height,width, or "
+                       "depth,height,width for volumes (default: the image size)")
+    group.add_argument("--architecture-param", action="append", metavar="KEY=VALUE",
+                       help="an architecture parameter, e.g. weights=imagenet or width=16 (repeat for several)")
     group.add_argument("--augment", nargs="+", metavar="NAME", default=default["augment"],
                        help="augmenter names or a preset (histology, radiograph); 'none' for no augmentation")
     group.add_argument("--tta", type=int, default=default["tta"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-__all__ = ["add_param_options", "reader_params", "loader_params", "parse_value"]
+__all__ = ["add_param_options", "reader_params", "loader_params", "architecture_params", "parse_value",
+           "image_size"]
 
 _WORDS = {"true": True, "false": False, "none": None}
 
@@ -64,6 +65,21 @@ def loader_params(args) -> dict:
     return dict(_pairs(values, "--loader-param", "frames=all"))
 
 
+def architecture_params(args) -> dict:
+    """The ``--architecture-param`` options as keyword arguments of the architecture.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> architecture_params(argparse.Namespace(architecture_param=["weights=imagenet", "width=16"]))
+    {'weights': 'imagenet', 'width': 16}
+    """
+    values = getattr(args, "architecture_param", None) or []
+    if isinstance(values, dict):
+        return dict(values)
+    return dict(_pairs(values, "--architecture-param", "weights=imagenet"))
+
+
 def reader_params(args) -> dict:
     """The ``--reader-param`` options as ``{reader: {key: value}}`` (a config file may give that table).
 
@@ -84,6 +100,25 @@ def reader_params(args) -> dict:
         reader, dot, name = key.rpartition(".")
         if not dot or not reader or not name:
             raise ValueError(f"--reader-param {key}=...: name the reader (the file suffix) and the parameter, "
-                             f"e.g. --reader-param dcm.window=40,400 or nii.gz.slices=... .")
+                             f"e.g. --reader-param dcm.window=40,400 or nii.gz.normalize=zscore.")
         params.setdefault(reader.lower(), {})[name] = value
     return params
+
+
+def image_size(text):
+    """``--image-size``: one side (``64``) or ``depth,height,width`` for volumes (``16,64,64``).
+
+    Examples
+    --------
+    >>> image_size("64"), image_size("16,64,64")
+    (64, (16, 64, 64))
+    """
+    import argparse
+
+    try:
+        sides = tuple(int(s) for s in str(text).split(","))
+    except ValueError:
+        sides = ()
+    if len(sides) not in (1, 2, 3) or min(sides, default=0) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a side >= 1, height,width or depth,height,width")
+    return sides[0] if len(sides) == 1 else sides

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._params import reader_params
+from ._params import architecture_params, reader_params
 
 __all__ = ["TASKS", "CLASSIFIER_LOSSES", "REGRESSOR_LOSSES", "CSV_OPTIONS", "add_task_options", "column_list",
            "build_estimator", "model_task", "describe_targets", "check_task_options"]
@@ -104,7 +104,8 @@ def build_estimator(args, task):
                   validation_fraction=args.validation_fraction, early_stopping=args.early_stopping or False,
                   cache=args.cache, random_state=args.random_state,
                   verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
-                  reader_params=reader_params(args) or None)
+                  reader_params=reader_params(args) or None,
+                  architecture_params=architecture_params(args) or None)
     if args.loss is not None:
         params["loss"] = args.loss
     if task == "regression":

@@ -141,10 +141,10 @@ def read_with(path, name, params) -> np.ndarray:
         raise ImageReadError(
             f"Cannot read image file {path!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    if image.ndim not in (2, 3) or image.size == 0:
+    if image.ndim not in (2, 3, 4) or image.size == 0:
         raise ImageReadError(
             f"The .{name} reader returned an array of shape {image.shape} for "
-            f"{path!r}; expected (h, w) or (h, w, c)."
+            f"{path!r}; expected an image (h, w) or (h, w, c), or a volume (d, h, w[, c])."
         )
     return image
 

@@ -90,8 +90,9 @@ class ImageInputMixin:
 
     def _volume_size(self, sample_dhw, min_size=None, max_side=None):
         """Input ``(d, h, w)`` of a volume network: ``image_size`` as ``(d, h, w)``; an int ``s``
-        for height and width ``s`` with the depth scaled alike; None for the sample size scaled
-        down (all sides by one factor) to a longest side of ``max_side``. Never below ``min_size``."""
+        scales every side by one factor so that the longer in-plane side (height or width) is
+        ``s``; None scales the sample size down (all sides by one factor) to a longest side of
+        ``max_side``. Never below ``min_size``."""
         depth, height, width = (int(s) for s in sample_dhw)
         size = self.image_size
         if size is None:
@@ -102,6 +103,6 @@ class ImageInputMixin:
                 isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in size):
             return tuple(max(int(s), min_size or 1) for s in size)
         else:
-            raise ValueError(f"image_size={size!r} is not valid for volumes; give an int (height and width, "
-                             "the depth scaled alike), (depth, height, width) or None.")
+            raise ValueError(f"image_size={size!r} is not valid for volumes; give an int (the longer in-plane "
+                             "side, every side scaled alike), (depth, height, width) or None.")
         return tuple(max(int(round(s * factor)), min_size or 1, 1) for s in (depth, height, width))

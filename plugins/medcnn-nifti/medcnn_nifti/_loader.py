@@ -138,8 +138,8 @@ def load_nifti(source, *, labels="folder", csv=None, path_column="path", label_c
         mask gives only the slices holding mask voxels unless ``keep_empty_slices``.
         ``"stack"``: one sample per volume, the largest-mask slice (middle without a
         mask) with ``stack`` neighbours on each side as channels. ``"volume"``: the
-        plain file paths; the reader returns whole ``(d, h, w)`` volumes (for your
-        own 3-D code: the estimators take 2-D images). Masks are read by
+        plain file paths; the reader returns whole ``(d, h, w)`` volumes, which the
+        volume architectures (``"cnn3d_small"``, ``"resnet18_3d"``) train on. Masks are read by
         ``"largest"``, ``"all"`` and ``"stack"`` only.
     stack : int, default=1
         Neighbours on each side for ``slices="stack"`` (ignored otherwise).
