@@ -25,12 +25,14 @@ from __future__ import annotations
 import numbers
 import os
 
+import numpy as np
+
 from sklearn.utils._param_validation import (HasMethods, Hidden, Interval, InvalidParameterError, Options,
                                              StrOptions, make_constraint)
 
 __all__ = ["HasMethods", "Hidden", "Interval", "InvalidParameterError", "Options", "StrOptions", "Int",
            "PositiveInt", "Real", "CustomConstraint", "Size", "ImageShape", "KerasOptimizer", "NestedDicts", "PATH",
-           "validate_parameters", "constraint_text"]
+           "validate_parameters", "constraint_text", "check_label_values"]
 
 
 class Int(Interval):
@@ -179,3 +181,27 @@ def validate_parameters(estimator, params=None):
             continue
         hint = hints.get(name) or "give " + constraint_text(declared[name])
         raise InvalidParameterError(f"{name}={value!r} is not valid; {hint}.")
+
+
+def check_label_values(y):
+    """Raise ValueError naming the samples whose label is None or NaN, or mixed label types."""
+    if y.dtype.kind not in "fO":
+        return
+    if y.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(y))
+    else:
+        missing = np.flatnonzero([label is None or (isinstance(label, (float, np.floating)) and np.isnan(label))
+                                  for label in y])
+    if len(missing):
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        what = "None" if any(y[i] is None for i in missing) else "NaN"
+        raise ValueError(
+            f"Input y contains {what} (a missing label) in {len(missing)} of {len(y)} sample(s) "
+            f"(index {shown}); every sample needs a class label: leave those samples out of "
+            "X and y, or give them a class.")
+    if y.dtype.kind == "O":
+        texts = [isinstance(label, (str, bytes)) for label in y]
+        if any(texts) and not all(texts):
+            types = sorted({type(label).__name__ for label in y})
+            raise ValueError(f"y mixes labels of types {types}; give labels of one type "
+                             "(e.g. y.astype(str)).")

@@ -129,7 +129,6 @@ def test_the_checks_see_a_cycle_and_a_private_import():
 #: modules allowed past MAX_LINES, with the reason (docs/architecture.rst lists them too)
 LONG_MODULES = {
     "architectures/_pretrained.py": "the table of ImageNet backbones, their weights and download checks",
-    "ensemble/_ensemble.py": "the ensemble and the checks of its members",
     "evaluation/_bootstrap.py": "three patient-level bootstrap procedures",
     "datasets/_loaders.py": "the built-in loaders and their skip policy",
 }

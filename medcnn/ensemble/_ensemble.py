@@ -1,90 +1,62 @@
-"""CNNEnsemble: several classifiers fitted on the same data, their predictions combined."""
+"""CNNEnsemble: scikit-learn's VotingClassifier with medcnn's additions.
+
+CNNEnsemble subclasses :class:`sklearn.ensemble.VotingClassifier` rather than wrapping
+one: it is a VotingClassifier for ``isinstance`` and for scikit-learn's tools, takes
+the same parameters, exposes the same fitted attributes (``estimators_``,
+``named_estimators_``, ``classes_``, ``n_features_in_``, ``feature_names_in_``), and
+inherits ``score``, ``fit_transform``, the ``n_features_in_`` property and the timing
+messages of ``verbose``. It overrides, and why:
+
+- ``predict``, ``predict_proba``, ``transform``, ``get_feature_names_out``: ``voting``
+  also takes ``"median"`` and defaults to ``"soft"`` (the mean of probabilities, what a
+  deep ensemble needs); ``"hard"`` has a ``predict_proba`` (the weighted vote
+  fractions) and breaks ties by the mean probability; ``voting`` and ``weights`` are
+  read from the members as fitted, so they can be changed after fit without refitting.
+- ``fit``: members are fitted on ``y`` as given, not on VotingClassifier's
+  label-encoded ``y``, so every fitted member is a usable classifier of its own (its
+  ``classes_``, ``predict``, saved archive and Grad-CAM speak the user's labels; there
+  is no ``le_``); ``sample_weight`` reaches the last step of a Pipeline member, a member
+  that cannot take it is named before any member trains, and the errors name the
+  member and the fix.
+- The methods that read ``estimators`` as ``(name, estimator)`` pairs
+  (``get_params``, ``set_params``, ``named_estimators``, metadata routing, the HTML
+  diagram, tags): ``estimators`` may also be a plain list of estimators, named like
+  ``make_pipeline`` names its steps (:mod:`._composition`).
+
+:meth:`CNNEnsemble.from_seeds` builds a deep ensemble of one estimator's seeds, and the
+deprecated ``combine=`` is still read, with a FutureWarning (:mod:`._combine`).
+"""
 
 from __future__ import annotations
 
-import inspect
-import numbers
-from collections import Counter
-
 import numpy as np
-from sklearn.base import ClassifierMixin, clone, is_classifier
-from sklearn.utils import Bunch
-from sklearn.utils import _safe_indexing
-from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.validation import check_is_fitted
+from sklearn import get_config
+from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
+from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils.metadata_routing import process_routing
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from .._validation import Int, StrOptions, validate_parameters
+from .._validation import Hidden, Int, StrOptions, validate_parameters
+from ._composition import NamedMembersMixin
+from ._combine import (COMBINES, VOTINGS, effective_voting, is_drop, mean_proba, median_proba,
+                       member_weights, votes)
+from ._members import (DEFAULT_SEEDS, check_members, check_target, fit_member, member_fit_params,
+                       seeded_members)
 
-__all__ = ["CNNEnsemble", "COMBINES"]
-
-#: The ways CNNEnsemble combines its members.
-COMBINES = ("mean", "median", "vote")
-DEFAULT_SEEDS = (0, 1, 2, 3, 4)
-
-
-def _auto_names(estimators):
-    """make_pipeline-style names: the lowercase class name, numbered when repeated."""
-    names = [type(est).__name__.lower() if not isinstance(est, str) else str(est) for est in estimators]
-    counts = Counter(names)
-    seen = Counter()
-    unique = []
-    for name in names:
-        if counts[name] > 1:
-            seen[name] += 1
-            name = f"{name}-{seen[name]}"
-        unique.append(name)
-    return unique
+__all__ = ["CNNEnsemble", "VOTINGS"]
 
 
-def _is_pair(item):
-    return isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
-
-
-def _fit_member(estimator, X, y, sample_weight, name):
-    """Fit one member, passing ``sample_weight`` when given."""
-    from sklearn.pipeline import Pipeline
-    from sklearn.utils.validation import has_fit_parameter
-
-    if sample_weight is None:
-        return estimator.fit(X, y)
-    if isinstance(estimator, Pipeline):
-        last = estimator.steps[-1][0]
-        if not has_fit_parameter(estimator.steps[-1][1], "sample_weight"):
-            raise TypeError(f"Member {name!r}: the last step {last!r} of its Pipeline does not "
-                            "accept sample_weight; fit without sample_weight or use members that "
-                            "take it.")
-        return estimator.fit(X, y, **{f"{last}__sample_weight": sample_weight})
-    parameters = inspect.signature(estimator.fit).parameters.values()
-    if not (has_fit_parameter(estimator, "sample_weight")
-            or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)):
-        raise TypeError(f"Member {name!r} ({type(estimator).__name__}) does not accept "
-                        "sample_weight in fit; fit without sample_weight or use members that take it.")
-    return estimator.fit(X, y, sample_weight=sample_weight)
-
-
-def _weighted_median(values, weights):
-    """Weighted median over axis 0 of ``values`` (m, ...): the mean of the lower and upper
-    weighted medians, which is ``np.median`` for equal weights."""
-    order = np.argsort(values, axis=0, kind="stable")
-    ordered = np.take_along_axis(values, order, axis=0)
-    cumulative = np.cumsum(weights[order], axis=0)
-    half = cumulative[-1] / 2.0
-    tolerance = 1e-9 * cumulative[-1]
-    lower = np.argmax(cumulative >= half - tolerance, axis=0)[np.newaxis]
-    upper = np.argmax(cumulative > half + tolerance, axis=0)[np.newaxis]
-    return 0.5 * (np.take_along_axis(ordered, lower, axis=0)[0]
-                  + np.take_along_axis(ordered, upper, axis=0)[0])
-
-
-class CNNEnsemble(ClassifierMixin, _BaseComposition):
+class CNNEnsemble(NamedMembersMixin, VotingClassifier):
     """An ensemble of classifiers fitted on the same data, their predictions combined.
 
-    Each member is cloned and fitted on the whole training set; members differ by
-    their settings, or only by their random seed (:meth:`from_seeds`: the usual
-    "deep ensemble" of networks that differ by weight initialisation, batch order
-    and augmentation draws). Averaging the members' probabilities is the usual way
-    to gain a few points of accuracy and better calibrated probabilities over a
-    single network.
+    A :class:`sklearn.ensemble.VotingClassifier` for deep ensembles. Each member is
+    cloned and fitted on the whole training set; members differ by their settings, or
+    only by their random seed (:meth:`from_seeds`: the usual "deep ensemble" of networks
+    that differ by weight initialisation, batch order and augmentation draws). Averaging
+    the members' probabilities is the usual way to gain a few points of accuracy and
+    better calibrated probabilities over a single network.
 
     Parameters
     ----------
@@ -95,40 +67,52 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
         is named like :func:`~sklearn.pipeline.make_pipeline` does (lowercase class
         names, numbered when repeated). A member may be ``"drop"`` to leave it out
         (e.g. in a grid search).
-    combine : {"mean", "median", "vote"}, default="mean"
+    voting : {"soft", "hard", "median"}, default="soft"
         How the members' predictions are combined:
 
-        - ``"mean"``: the (weighted) mean of their ``predict_proba``;
-        - ``"median"``: the (weighted) median probability of each class, each row then
-          rescaled to sum to 1 (robust to one member far off the others);
-        - ``"vote"``: majority vote of their ``predict`` labels (weighted votes);
+        - ``"soft"``: the (weighted) mean of their ``predict_proba``;
+        - ``"hard"``: majority vote of their ``predict`` labels (weighted votes);
           ``predict_proba`` gives the vote fractions, and a tie in ``predict`` goes to
           the tied class with the larger mean probability (the first tied class in
-          ``classes_`` if a member has no ``predict_proba``).
+          ``classes_`` if a member has no ``predict_proba``);
+        - ``"median"``: the (weighted) median probability of each class, each row then
+          rescaled to sum to 1 (robust to one member far off the others).
 
         It is read when predicting, so it can be changed after fit without refitting.
-    weights : array-like of shape (n_estimators,), optional
+    weights : array-like of shape (n_estimators,), default=None
         Non-negative weight of each member (dropped members included, their weight
         ignored) in the mean, median or vote. Default: equal weights.
-    n_jobs : int, optional
-        Members fitted in parallel (joblib processes; -1 for one per core). Each CNN
-        member in its own process loads TensorFlow and takes its own memory; on one
-        GPU keep None (one member after the other).
+    n_jobs : int, default=None
+        Members fitted in parallel (joblib; -1 for one per core). Each CNN member in its
+        own process loads TensorFlow and takes its own memory; on one GPU keep None (one
+        member after the other).
+    flatten_transform : bool, default=True
+        With ``"soft"`` or ``"median"`` voting, ``transform`` returns the members'
+        probabilities side by side, shape (n_samples, n_members * n_classes); with
+        False, stacked, shape (n_members, n_samples, n_classes).
+    verbose : bool, default=False
+        Print the time each member took to fit.
+    combine : {"mean", "median", "vote"}, default="deprecated"
+        Deprecated since version 0.2, removed in 0.3: use ``voting`` (``"mean"`` is
+        ``"soft"``, ``"vote"`` is ``"hard"``). When set, it overrides ``voting`` and
+        warns with a FutureWarning.
 
     Attributes
     ----------
     estimators_ : list of estimators
-        The fitted members (dropped ones left out).
+        The fitted members (dropped ones left out), fitted on ``y`` as given.
     named_estimators_ : Bunch
         The fitted members by name (``"drop"`` for dropped ones).
     classes_ : ndarray of shape (n_classes,)
         Class labels, the same for every member.
     n_features_in_ : int
         Features (values per sample) seen in fit, when the members report it.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of the features seen in fit, when the members report them.
 
     See Also
     --------
-    sklearn.ensemble.VotingClassifier : Soft and hard voting of scikit-learn classifiers.
+    sklearn.ensemble.VotingClassifier : The base class: soft and hard voting.
 
     Examples
     --------
@@ -146,7 +130,7 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
     >>> ensemble.set_params(lr__C=0.1).get_params()["lr__C"]
     0.1
 
-    A deep ensemble of five seeds of a small network:
+    A deep ensemble of two seeds of a small network:
 
     >>> from medcnn import CNNClassifier
     >>> from medcnn.datasets import make_histology
@@ -158,15 +142,36 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
     ['seed0', 'seed1']
     """
 
-    def __init__(self, estimators, combine="mean", weights=None, n_jobs=None):
+    _parameter_constraints = {
+        "estimators": [list, tuple],
+        "voting": [StrOptions(set(VOTINGS))],
+        "weights": ["array-like", None],
+        "n_jobs": [Int(None, None, closed="neither"), None],
+        "flatten_transform": ["boolean"],
+        "verbose": ["verbose"],
+        "combine": [StrOptions(set(COMBINES)), Hidden(StrOptions({"deprecated"}))],
+    }
+    _parameter_hints = {
+        "estimators": "give a non-empty list of (name, estimator) pairs or of estimators",
+        "voting": "use 'soft' (the mean of probabilities; combine='mean' before), 'hard' "
+                  "(majority vote; combine='vote' before) or 'median'",
+        "weights": "give one number per member, or None",
+        "combine": f"combine= is deprecated: use voting= with one of {VOTINGS}",
+    }
+
+    def __init__(self, estimators, *, voting="soft", weights=None, n_jobs=None,
+                 flatten_transform=True, verbose=False, combine="deprecated"):
         self.estimators = estimators
-        self.combine = combine
+        self.voting = voting
         self.weights = weights
         self.n_jobs = n_jobs
+        self.flatten_transform = flatten_transform
+        self.verbose = verbose
+        self.combine = combine
 
-    # ------------------------------------------------------------ members
     @classmethod
-    def from_seeds(cls, estimator, seeds=DEFAULT_SEEDS, *, combine="mean", weights=None, n_jobs=None):
+    def from_seeds(cls, estimator, seeds=DEFAULT_SEEDS, *, voting="soft", weights=None, n_jobs=None,
+                   flatten_transform=True, verbose=False, combine="deprecated"):
         """An ensemble of copies of ``estimator`` that differ only by their seed.
 
         Every ``random_state`` parameter of the estimator (its own and those of nested
@@ -179,8 +184,8 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
             somewhere (CNNClassifier, a seeded Pipeline...).
         seeds : int or sequence of int, default=(0, 1, 2, 3, 4)
             The members' seeds, or their number (seeds ``0 .. seeds - 1``).
-        combine, weights, n_jobs
-            As in :class:`CNNEnsemble`.
+        voting, weights, n_jobs, flatten_transform, verbose, combine
+            As in :class:`CNNEnsemble` (``combine`` is deprecated).
 
         Returns
         -------
@@ -200,125 +205,14 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
         >>> [(name, est.random_state) for name, est in ensemble.estimators]
         [('seed7', 7), ('seed8', 8)]
         """
-        if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-            if seeds < 1:
-                raise ValueError(f"seeds={seeds!r} is not valid; give the number of members (>= 1) "
-                                 "or a sequence of seeds.")
-            seeds = range(int(seeds))
-        try:
-            seeds = list(seeds)
-        except TypeError:
-            raise ValueError(f"seeds={seeds!r} is not valid; give a number of members or a "
-                             "sequence of integer seeds.") from None
-        bad = [s for s in seeds if not isinstance(s, numbers.Integral) or isinstance(s, bool)
-               or not 0 <= s < 2**32]
-        if not seeds or bad or len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds={seeds!r} is not valid; give distinct integers in [0, 2**32), "
-                             "one per member.")
-        if not hasattr(estimator, "get_params"):
-            raise TypeError(f"estimator={estimator!r} is not a scikit-learn estimator.")
-        keys = [key for key in estimator.get_params(deep=True)
-                if key == "random_state" or key.endswith("__random_state")]
-        if not keys:
-            raise ValueError(
-                f"{type(estimator).__name__} has no random_state parameter, so members made "
-                "from seeds would all be the same; give a seeded estimator (CNNClassifier, a "
-                "Pipeline with a seeded step) or build the ensemble from a list of estimators.")
-        members = [(f"seed{int(seed)}", clone(estimator).set_params(**{key: int(seed) for key in keys}))
-                   for seed in seeds]
-        return cls(members, combine=combine, weights=weights, n_jobs=n_jobs)
+        return cls(seeded_members(estimator, seeds), voting=voting, weights=weights, n_jobs=n_jobs,
+                   flatten_transform=flatten_transform, verbose=verbose, combine=combine)
 
-    def _named(self):
-        """The members as ``[(name, estimator)]`` (names made up for a plain list);
-        ``[]`` when ``estimators`` is malformed (fit reports that)."""
-        items = self.estimators
-        if not isinstance(items, (list, tuple)) or not items:
-            return []
-        if all(_is_pair(item) for item in items):
-            return [(item[0], item[1]) for item in items]
-        if any(_is_pair(item) for item in items):
-            return []
-        return list(zip(_auto_names(items), items))
-
-    @property
-    def named_estimators(self):
-        """The (unfitted) members by name, as a :class:`~sklearn.utils.Bunch`."""
-        return Bunch(**dict(self._named()))
-
-    def _validated_members(self):
-        items = self.estimators
-        if not isinstance(items, (list, tuple)) or not items:
-            raise ValueError(f"estimators={items!r} is not valid; give a non-empty list of "
-                             "(name, estimator) pairs or of estimators.")
-        members = self._named()
-        if not members:
-            raise ValueError("estimators mixes (name, estimator) pairs with bare items; give "
-                             "either a list of (name, estimator) pairs or a list of estimators.")
-        names = [name for name, _ in members]
-        duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
-        if duplicates:
-            raise ValueError(f"Member names must be unique; {duplicates} appear more than once.")
-        clashes = sorted(set(names) & set(self.get_params(deep=False)))
-        if clashes:
-            raise ValueError(f"Member names {clashes} clash with parameters of CNNEnsemble; "
-                             "rename them.")
-        dunder = [name for name in names if "__" in name]
-        if dunder:
-            raise ValueError(f"Member names must not contain '__' (it separates nested "
-                             f"parameters); rename {dunder}.")
-        for name, estimator in members:
-            if isinstance(estimator, str) and estimator == "drop":
-                continue
-            if isinstance(estimator, type):
-                raise TypeError(f"Member {name!r} is the class {estimator.__name__}; give an "
-                                f"instance, {estimator.__name__}().")
-            usable = hasattr(estimator, "fit") and hasattr(estimator, "predict")
-            if not usable or not is_classifier(estimator):
-                raise TypeError(f"Member {name!r} ({type(estimator).__name__}) is not a classifier; "
-                                "every member must be a scikit-learn classifier.")
-        if all(isinstance(est, str) and est == "drop" for _, est in members):
-            raise ValueError("Every member is 'drop'; keep at least one estimator.")
-        return members
-
-    _parameter_constraints = {
-        "estimators": [list, tuple],
-        "combine": [StrOptions(set(COMBINES))],
-        "weights": ["array-like", None],
-        "n_jobs": [Int(None, None, closed="neither"), None],
-    }
-    _parameter_hints = {
-        "estimators": "give a non-empty list of (name, estimator) pairs or of estimators",
-        "combine": f"use one of {COMBINES}",
-        "weights": "give one number per member, or None",
-    }
-
-    def _checked_combine(self):
-        if not isinstance(self.combine, str) or self.combine not in COMBINES:
-            raise ValueError(f"combine={self.combine!r} is not valid; use one of {COMBINES}.")
-        return self.combine
-
-    def _member_weights(self, members):
-        """Weights of the kept (not dropped) members, as floats."""
-        kept = [not (isinstance(est, str) and est == "drop") for _, est in members]
-        if self.weights is None:
-            return np.ones(sum(kept))
-        try:
-            weights = np.asarray(self.weights, dtype=np.float64)
-        except (TypeError, ValueError):
-            weights = None
-        if weights is None or weights.ndim != 1 or len(weights) != len(members):
-            raise ValueError(f"weights={self.weights!r} is not valid; give one number per member "
-                             f"({len(members)} members, dropped ones included).")
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-            raise ValueError(f"weights={self.weights!r} is not valid; weights must be finite and >= 0.")
-        weights = weights[np.asarray(kept)]
-        if weights.sum() <= 0:
-            raise ValueError(f"weights={self.weights!r} gives the kept members a total weight of 0; "
-                             "give at least one of them a positive weight.")
-        return weights
+    def _voting(self):
+        return effective_voting(self.voting, self.combine)
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit a clone of every member on ``(X, y)``.
 
         Parameters
@@ -327,73 +221,83 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
             Training data, in a form every member accepts (images, paths, features).
         y : array-like of shape (n_samples,)
             Class labels.
-        sample_weight : array-like of shape (n_samples,), optional
+        sample_weight : array-like of shape (n_samples,), default=None
             Passed to every member's fit (to the last step of a Pipeline member).
+        **fit_params : dict
+            Other parameters for the members' fit, routed to the members that request
+            them; only with ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
         self : CNNEnsemble
             The fitted ensemble.
         """
-        from joblib import Parallel, delayed
-
         validate_parameters(self, self.get_params(deep=False))
-        members = self._validated_members()
-        self._member_weights(members)
-        if y is None:
-            raise ValueError("CNNEnsemble requires y to be passed, but the target y is None.")
-        kept = [(name, est) for name, est in members if not (isinstance(est, str) and est == "drop")]
+        self._voting()
+        members = check_members(self.estimators, self.get_params(deep=False))
+        member_weights(self.weights, members)
+        check_target(y)
+        kept = [(name, est) for name, est in members if not is_drop(est)]
+        if get_config().get("enable_metadata_routing", False):
+            if sample_weight is not None:
+                fit_params["sample_weight"] = sample_weight
+            params = member_fit_params(kept, None, process_routing(self, "fit", **fit_params))
+        elif fit_params:
+            raise TypeError(f"fit got {sorted(fit_params)}, which CNNEnsemble passes to its members only "
+                            "with metadata routing: call sklearn.set_config(enable_metadata_routing=True) "
+                            "and request them with the members' set_fit_request.")
+        else:
+            params = member_fit_params(kept, sample_weight)
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(clone(est), X, y, sample_weight, name) for name, est in kept)
+            delayed(fit_member)(clone(est), X, y, params[name], self._log_message(name, i + 1, len(kept)))
+            for i, (name, est) in enumerate(kept))
         first_name, first = kept[0][0], fitted[0]
         for (name, _), estimator in zip(kept, fitted):
             if not hasattr(estimator, "classes_"):
                 raise TypeError(f"Member {name!r} ({type(estimator).__name__}) has no classes_ "
                                 "after fit; every member must be a classifier.")
             if not np.array_equal(np.asarray(estimator.classes_), np.asarray(first.classes_)):
-                expected = np.asarray(first.classes_).tolist()
-                found = np.asarray(estimator.classes_).tolist()
                 raise ValueError(
-                    f"Members disagree on the classes: {first_name!r} has {expected!r}, {name!r} has "
-                    f"{found!r}. Every member must predict the same labels to be combined.")
+                    f"Members disagree on the classes: {first_name!r} has "
+                    f"{np.asarray(first.classes_).tolist()!r}, {name!r} has "
+                    f"{np.asarray(estimator.classes_).tolist()!r}. Every member must predict "
+                    "the same labels to be combined.")
         self.estimators_ = list(fitted)
-        named = dict(zip([name for name, _ in kept], fitted))
-        self.named_estimators_ = Bunch(**{name: named.get(name, "drop") for name, _ in members})
+        by_name = dict(zip([name for name, _ in kept], fitted))
+        self.named_estimators_ = Bunch(**{name: by_name.get(name, "drop") for name, _ in members})
         self.classes_ = np.asarray(first.classes_)
-        if hasattr(first, "n_features_in_"):
-            self.n_features_in_ = first.n_features_in_
         if hasattr(first, "feature_names_in_"):
             self.feature_names_in_ = first.feature_names_in_
         return self
 
     # ------------------------------------------------------------ predict
+    def _kept_names(self):
+        return [name for name, est in self.named_estimators_.items() if not is_drop(est)]
+
     def _kept_weights(self):
         """Weights of the fitted members (the members as fitted, not as set since)."""
-        return self._member_weights(list(self.named_estimators_.items()))
+        return member_weights(self.weights, list(self.named_estimators_.items()))
 
     def _member_proba(self, X, reason):
+        """The members' probabilities, shape (n_members, n_samples, n_classes)."""
         probas = []
         for name, estimator in zip(self._kept_names(), self.estimators_):
             if not hasattr(estimator, "predict_proba"):
                 raise AttributeError(
                     f"{reason} needs predict_proba of every member, and {name!r} "
-                    f"({type(estimator).__name__}) has none; use combine='vote', or a member "
+                    f"({type(estimator).__name__}) has none; use voting='hard', or a member "
                     "with probabilities (e.g. SVC(probability=True)).")
             probas.append(np.asarray(estimator.predict_proba(X), dtype=np.float64))
         return np.stack(probas)
 
-    def _kept_names(self):
-        return [name for name, est in self.named_estimators_.items()
-                if not (isinstance(est, str) and est == "drop")]
-
     def _votes(self, X, weights):
-        """Weighted votes ``(n_samples, n_classes)`` of the members' predicted labels."""
-        votes = None
-        for estimator, weight in zip(self.estimators_, weights):
-            labels = np.asarray(estimator.predict(X))
-            hits = np.stack([labels == label for label in self.classes_], axis=1)
-            votes = weight * hits if votes is None else votes + weight * hits
-        return votes
+        return votes(np.stack([np.asarray(est.predict(X)) for est in self.estimators_]),
+                     self.classes_, weights)
+
+    @property
+    def n_features_in_(self):
+        """Features (values per sample) seen in fit, when the members report it."""
+        return super().n_features_in_
 
     def predict_proba(self, X):
         """Combined class probabilities, columns ordered as ``classes_``.
@@ -407,30 +311,21 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
         -------
         ndarray of shape (n_samples, n_classes)
             The (weighted) mean or median of the members' probabilities, or the vote
-            fractions for ``combine="vote"``; rows sum to 1.
+            fractions for ``voting="hard"``; rows sum to 1.
         """
         check_is_fitted(self)
-        combine = self._checked_combine()
+        voting = self._voting()
         weights = self._kept_weights()
-        if combine == "vote":
+        if voting == "hard":
             return self._votes(X, weights) / weights.sum()
-        probas = self._member_proba(X, f"combine={combine!r}")
-        if combine == "mean":  # rescaled: float32 member probabilities may sum to 1 +- 1e-7
-            mean = np.average(probas, axis=0, weights=weights)
-            return mean / mean.sum(axis=1, keepdims=True)
-        median = _weighted_median(probas, weights)
-        totals = median.sum(axis=1, keepdims=True)
-        empty = totals[:, 0] <= 0  # every class's median is 0: fall back to the mean
-        if np.any(empty):
-            median[empty] = np.average(probas[:, empty], axis=0, weights=weights)
-            totals[empty] = 1.0
-        return median / totals
+        probas = self._member_proba(X, f"voting={voting!r}")
+        return mean_proba(probas, weights) if voting == "soft" else median_proba(probas, weights)
 
     def predict(self, X):
         """Combined class labels.
 
-        The most probable class of :meth:`predict_proba` for ``"mean"`` and
-        ``"median"``; the (weighted) majority of the members' labels for ``"vote"``,
+        The most probable class of :meth:`predict_proba` for ``"soft"`` and
+        ``"median"``; the (weighted) majority of the members' labels for ``"hard"``,
         ties going to the tied class with the larger mean probability.
 
         Parameters
@@ -444,13 +339,13 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
             Labels from ``classes_``.
         """
         check_is_fitted(self)
-        if self._checked_combine() != "vote":
+        if self._voting() != "hard":
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         weights = self._kept_weights()
-        votes = self._votes(X, weights)
-        top = votes.max(axis=1, keepdims=True)
-        tied_classes = np.isclose(votes, top, rtol=0, atol=1e-9 * weights.sum())
-        winners = np.argmax(votes, axis=1)
+        counts = self._votes(X, weights)
+        top = counts.max(axis=1, keepdims=True)
+        tied_classes = np.isclose(counts, top, rtol=0, atol=1e-9 * weights.sum())
+        winners = np.argmax(counts, axis=1)
         tied = np.flatnonzero(tied_classes.sum(axis=1) > 1)
         if len(tied) and all(hasattr(est, "predict_proba") for est in self.estimators_):
             mean = np.average(self._member_proba(_safe_indexing(X, tied), "Breaking a tie"),
@@ -458,70 +353,50 @@ class CNNEnsemble(ClassifierMixin, _BaseComposition):
             winners[tied] = np.argmax(np.where(tied_classes[tied], mean, -np.inf), axis=1)
         return self.classes_[winners]
 
-    def __sklearn_tags__(self):
-        from sklearn.utils import get_tags
-
-        tags = super().__sklearn_tags__()
-        members = [est for _, est in self._named() if not isinstance(est, str)]
-        try:
-            member_tags = [get_tags(est) for est in members]
-        except Exception:  # malformed members: fit reports them
-            member_tags = []
-        if member_tags:
-            tags.input_tags.allow_nan = all(t.input_tags.allow_nan for t in member_tags)
-            tags.input_tags.sparse = all(t.input_tags.sparse for t in member_tags)
-            tags.non_deterministic = any(t.non_deterministic for t in member_tags)
-        return tags
-
-    # --------------------------------------------------------- parameters
-    def get_params(self, deep=True):
-        """Parameters of the ensemble and, with ``deep``, its members as ``<name>`` and
-        ``<name>__<parameter>``.
+    def transform(self, X):
+        """The members' predictions, one block of columns per member.
 
         Parameters
         ----------
-        deep : bool, default=True
-            Include the members and their parameters.
+        X : array-like or sequence of paths
+            Data in a form every member accepts.
 
         Returns
         -------
-        dict
-            Parameter names mapped to their values.
+        ndarray
+            For ``"soft"`` and ``"median"`` voting, the members' probabilities: shape
+            (n_samples, n_members * n_classes), or (n_members, n_samples, n_classes)
+            with ``flatten_transform=False``. For ``"hard"``, the members' labels (as
+            in ``classes_``), shape (n_samples, n_members).
         """
-        out = super().get_params(deep=False)
-        if not deep:
-            return out
-        for name, estimator in self._named():
-            out[name] = estimator
-            if hasattr(estimator, "get_params") and not isinstance(estimator, type):
-                for key, value in estimator.get_params(deep=True).items():
-                    out[f"{name}__{key}"] = value
-        return out
+        check_is_fitted(self)
+        if self._voting() == "hard":
+            return self._predict(X)
+        probas = self._member_proba(X, "transform")
+        return np.hstack(probas) if self.flatten_transform else probas
 
-    def set_params(self, **params):
-        """Set parameters of the ensemble (``combine``...), replace a member (``<name>=``),
-        or set a member's parameter (``<name>__<parameter>=``).
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns of :meth:`transform`.
 
         Parameters
         ----------
-        **params : dict
-            Parameter names and values.
+        input_features : array-like of str, default=None
+            Not used; checked against ``feature_names_in_`` when given.
 
         Returns
         -------
-        self : CNNEnsemble
-            The ensemble.
+        ndarray of str objects
+            ``"cnnensemble_<member>"`` for hard voting, ``"cnnensemble_<member><k>"``
+            for the k-th class otherwise.
         """
-        if "estimators" in params:
-            self.estimators = params.pop("estimators")
-        names = [name for name, _ in self._named()]
-        for name in [key for key in params if "__" not in key and key in names]:
-            position = names.index(name)
-            items = list(self.estimators)
-            replacement = params.pop(name)
-            items[position] = (name, replacement) if _is_pair(items[position]) else replacement
-            if not _is_pair(items[position]) and _auto_names(items)[position] != name:
-                # a plain list names members by class: keep the name by switching to pairs
-                items = [(n, est) for n, est in zip(names, items)]
-            self.estimators = items
-        return super().set_params(**params)
+        check_is_fitted(self)
+        voting = self._voting()
+        if voting != "hard" and not self.flatten_transform:
+            raise ValueError(f"get_feature_names_out needs 2-D output; voting={voting!r} with "
+                             "flatten_transform=False gives 3-D output: set flatten_transform=True.")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        prefix = type(self).__name__.lower()
+        if voting == "hard":
+            return np.asarray([f"{prefix}_{name}" for name in self._kept_names()], dtype=object)
+        return np.asarray([f"{prefix}_{name}{k}" for name in self._kept_names()
+                           for k in range(len(self.classes_))], dtype=object)

@@ -19,7 +19,7 @@ from .._input import RESIZE_MODES
 from .._networks import TRANSFER_MODES
 from .._runtime import DISTRIBUTE_MODES
 from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
-                           StrOptions)
+                           StrOptions, check_label_values)
 
 __all__ = ["SHARED_CONSTRAINTS", "SHARED_HINTS", "check_params_together", "check_tta", "encode_targets",
            "is_multilabel", "encode_multilabel", "encode_validation_labels", "make_optimizer", "make_loss", "make_multilabel_loss", "LOSSES",
@@ -59,7 +59,7 @@ def encode_targets(y, n_samples, sample_weight, class_weight, estimator_name):
     y = column_or_1d(y, warn=True)
     if len(y) != n_samples:
         raise ValueError(f"X and y have different lengths: {n_samples} samples in X, {len(y)} labels in y.")
-    _check_object_labels(y)
+    check_label_values(y)
     if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
         raise ValueError(
             f"Unknown label type: continuous. y holds continuous values "
@@ -179,30 +179,6 @@ def make_multilabel_loss(loss, n_labels, gamma=2.0, alpha=None, label_weights=No
             return keras.losses.BinaryCrossentropy()
         label_weights = (np.ones(n_labels), np.ones(n_labels))
     return label_weighted_binary_crossentropy(*label_weights, gamma=gamma)
-
-
-def _check_object_labels(y):
-    """Raise ValueError naming the samples whose label is None or NaN, or mixed label types."""
-    if y.dtype.kind not in "fO":
-        return
-    if y.dtype.kind == "f":
-        missing = np.flatnonzero(np.isnan(y))
-    else:
-        missing = np.flatnonzero([label is None or (isinstance(label, (float, np.floating)) and np.isnan(label))
-                                  for label in y])
-    if len(missing):
-        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
-        what = "None" if any(y[i] is None for i in missing) else "NaN"
-        raise ValueError(
-            f"Input y contains {what} (a missing label) in {len(missing)} of {len(y)} sample(s) "
-            f"(index {shown}); every sample needs a class label: leave those samples out of "
-            "X and y, or give them a class.")
-    if y.dtype.kind == "O":
-        texts = [isinstance(label, (str, bytes)) for label in y]
-        if any(texts) and not all(texts):
-            types = sorted({type(label).__name__ for label in y})
-            raise ValueError(f"y mixes labels of types {types}; give labels of one type "
-                             "(e.g. y.astype(str)).")
 
 
 #: Learning-rate schedules of CNNClassifier: None keeps the rate constant.
