@@ -10,13 +10,16 @@ import pytest
 import medcnn.registry
 from medcnn import augmenters as aug
 from medcnn.augmenters._checks import augmenter
-from medcnn.augmenters._constraints import Choice, Factor, Number, OddInt, Pair, Seed, ValueRange
+from medcnn.augmenters._constraints import Choice, Factor, Integer, Number, OddInt, Pair, Seed, ValueRange
 from medcnn.exceptions import UnknownNameError
 from medcnn.testing import check_augmenter
 
 IDC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "idc"
 BUILTIN = [c for c in medcnn.registry.augmenters.components() if c.plugin == "medcnn"]
-RGB_ONLY = {"color_jitter", "stain_jitter", "histology"}
+RGB_ONLY = {"color_jitter", "stain_jitter", "histology", "hue"}
+#: policies whose operations (solarization, auto-contrast, equalization, posterization)
+#: move the grey levels of an image by design: no per-image level check for them
+LEVEL_CHANGING = {"randaugment", "augmix"}
 
 
 def np_(tensor):
@@ -63,7 +66,7 @@ def test_registered_names_and_metadata():
         "flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
         "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur", "noise",
         "mixup", "cutmix", "stain_jitter", "histology", "radiograph", "volume_flip", "volume_rotate90",
-        "volume_intensity"}
+        "volume_intensity", "hue", "sharpness", "randaugment", "augmix"}
     assert {n for n, c in by_name.items() if c.metadata.get("volumes")} == {
         "volume_flip", "volume_rotate90", "volume_intensity"}
     assert {n for n, c in by_name.items() if c.metadata.get("channels") == 3} == RGB_ONLY
@@ -112,6 +115,15 @@ def test_presets_are_seeded_sequentials_identity_at_inference(name):
     ("elastic", {"alpha": 0.9}, r"'elastic': alpha=0.9 is out of range; give a value in \[0, 0.5\]"),
     ("brightness", {"value_range": (1, 0)}, r"value_range=\(1, 0\) is not valid; give \(low, high\) with low < high"),
     ("rotate", {"seed": -1}, r"seed=-1 is not valid; give a non-negative int or None"),
+    ("hue", {"factor": 0.6}, r"'hue': factor=0.6 is out of range; give a value in \[0, 0.5\]"),
+    ("sharpness", {"factor": -0.2}, r"'sharpness': factor=-0.2 is out of range; give a value in \[0, 1\]"),
+    ("randaugment", {"num_ops": 0}, r"'randaugment': num_ops=0 is out of range; give an int from 1 to 11"),
+    ("randaugment", {"num_ops": 2.5}, r"num_ops=2.5 is not an int; give an int from 1 to 11"),
+    ("randaugment", {"interpolation": "cubic"}, r"interpolation='cubic' is not supported; give one of "
+                                                r"'bilinear', 'nearest'"),
+    ("augmix", {"alpha": 0}, r"'augmix': alpha=0 is out of range; give a value in \(0, inf\)"),
+    ("augmix", {"chain_depth": 11}, r"'augmix': chain_depth=11 is out of range; give an int from 1 to 10"),
+    ("augmix", {"value_range": (0,)}, r"'augmix': value_range=\(0,\) is not valid; give \(low, high\)"),
 ])
 def test_out_of_range_parameters_name_the_allowed_range(name, params, message):
     with pytest.raises(ValueError, match=message):
@@ -145,6 +157,7 @@ INF = float("inf")
     (ValueRange(), (0, 255), (0, INF), r"p=\(0, inf\) is not valid; give \(low, high\) with low < high, e\.g\."),
     (Seed(), None, True, r"p=True is not valid; give a non-negative int or None\.$"),
     (Seed(), 0, -1, r"p=-1 is not valid"),
+    (Integer(1, 11), np.int64(11), True, r"p=True is not an int; give an int from 1 to 11\.$"),
 ])
 def test_constraints_accept_good_values_and_name_the_fix_for_bad_ones(constraint, good, bad, message):
     assert constraint.is_satisfied_by(good) and not constraint.is_satisfied_by(bad)
@@ -182,7 +195,7 @@ def test_unknown_name_lists_available_names():
 def test_rgb_only_augmenters_refuse_grayscale_clearly(name):
     layer = medcnn.registry.augmenters.get(name).factory(seed=0)
     gray = np.random.default_rng(0).random((2, 16, 16, 1), dtype=np.float32)
-    label = "color_jitter" if name == "color_jitter" else "stain_jitter"
+    label = name if name in {"color_jitter", "hue"} else "stain_jitter"
     with pytest.raises(ValueError, match=rf"{label} needs RGB images \(3 channels\); got 1 channel\. "
                                          rf"Remove '{label}' from augment"):
         layer(gray, training=True)
@@ -331,11 +344,12 @@ def test_stain_jitter_value_range_and_serialization():
     assert aug.RandomStainJitter.required_channels == 3
 
 
-@pytest.mark.parametrize("component", [c for c in BUILTIN if not c.metadata.get("mixes_labels")],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize("component", [c for c in BUILTIN if not c.metadata.get("mixes_labels")
+                                       and c.name not in LEVEL_CHANGING], ids=lambda c: c.name)
 def test_each_image_is_augmented_from_itself_in_a_tf_data_map(component):
     """In the input pipeline the batch size is unknown when the map is traced; every
-    output image must still come from its own input (mean level kept per image)."""
+    output image must still come from its own input (mean level kept per image).
+    RandAugment and AugMix change levels by design: see test_keras_augmenters.py."""
     import tensorflow as tf
 
     levels = np.array([0.1, 0.4, 0.7, 0.95], "float32")

@@ -32,7 +32,7 @@ BUILTIN_ARCHITECTURES = ["patch_cnn", "workshop_cnn", "lenet5", "mnist_cnn", "us
 BUILTIN_AUGMENTERS = ["flip", "rotate", "rotate90", "shear", "zoom", "shift", "brightness", "contrast",
                       "color_jitter", "erasing", "resized_crop", "perspective", "elastic", "blur",
                       "noise", "mixup", "cutmix", "stain_jitter", "histology", "radiograph", "volume_flip",
-                      "volume_rotate90", "volume_intensity"]
+                      "volume_rotate90", "volume_intensity", "hue", "sharpness", "randaugment", "augmix"]
 BUILTIN_READERS = ["png", "jpg", "jpeg", "bmp", "tif", "tiff"]
 
 

@@ -1,9 +1,9 @@
 """Built-in augmenters: the layers of :mod:`medcnn.augmenters`."""
 
-from medcnn.augmenters import (blur, brightness, color_jitter, contrast, cutmix, elastic, erasing, flip,
-                               histology, mixup, noise, perspective, radiograph, resized_crop, rotate,
-                               rotate90, shear, shift, stain_jitter, volume_flip, volume_intensity,
-                               volume_rotate90, zoom)
+from medcnn.augmenters import (augmix, blur, brightness, color_jitter, contrast, cutmix, elastic, erasing,
+                               flip, histology, hue, mixup, noise, perspective, radiograph, randaugment,
+                               resized_crop, rotate, rotate90, sharpness, shear, shift, stain_jitter,
+                               volume_flip, volume_intensity, volume_rotate90, zoom)
 from medcnn.hookspecs import hookimpl
 
 __all__ = ["register_augmenters"]
@@ -28,6 +28,11 @@ AUGMENTERS = {
     "erasing": (erasing, "Random erasing of a box of 2-10 % of the image (probability 0.5)", {}),
     "blur": (blur, "Random Gaussian blur, sigma in (0.1, 1) (probability 0.5)", {}),
     "noise": (noise, "Additive Gaussian noise (stddev 0.02)", {}),
+    "hue": (hue, "Random hue shift by up to factor of the colour circle (default 0.05) (RGB)",
+            {"channels": 3}),
+    "sharpness": (sharpness, "Random blur or sharpening with the 3x3 smoothed image (factor 0.5)", {}),
+    "randaugment": (randaugment, "RandAugment: num_ops (2) random operations of strength factor (0.5)", {}),
+    "augmix": (augmix, "AugMix: the image blended with chains of random operations (3 chains)", {}),
     "mixup": (mixup, "MixUp: blend image pairs and their labels (alpha 0.2)", {"mixes_labels": True}),
     "cutmix": (cutmix, "CutMix: paste a box of another image, mixing labels by area",
                {"mixes_labels": True}),

@@ -16,7 +16,9 @@ Geometric
     ``resized_crop``, ``perspective``, ``elastic``.
 Intensity and colour
     ``brightness``, ``contrast``, ``color_jitter`` [channels=3], ``stain_jitter``
-    [channels=3], ``erasing``, ``blur``, ``noise``.
+    [channels=3], ``erasing``, ``blur``, ``noise``, ``hue`` [channels=3], ``sharpness``.
+Policies (Keras 3's)
+    ``randaugment``, ``augmix``: several random operations per batch.
 Label mixing
     ``mixup``, ``cutmix`` [mixes_labels=True]: called with ``{"images": x,
     "labels": one_hot}``.
@@ -24,14 +26,19 @@ Presets (``keras.Sequential``)
     ``histology`` [channels=3]: flips, quarter turns, stain jitter, light blur.
     ``radiograph``: small rotation, shift, zoom and contrast; no flips.
 
-The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RandomElasticDeformation``, ``RGBColorJitter``,
-``RandomStainJitter`` and the stain tools ``macenko_stain_matrix`` and
-``RUIFROK_STAIN_MATRIX`` are importable from here too (loaded on first use, with
-Keras).
+The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RandomElasticDeformation``,
+``RGBColorJitter``, ``RandomStainJitter``, ``RGBHue``, ``SeededAugMix`` and the stain
+tools ``macenko_stain_matrix`` and ``RUIFROK_STAIN_MATRIX`` are importable from here too
+(loaded on first use, with Keras).
+
+A Keras preprocessing layer given directly in ``augment`` keeps its own
+``value_range`` (Keras's default is (0, 255)); ``build_augmenters`` warns when it is
+not (0, 1).
 """
 
 from ._build import build_augmenters, mixes_labels  # noqa: F401 - for the estimators, not public API
 from ._offline import augment_offline
+from ._appearance import augmix, hue, randaugment, sharpness
 from ._geometric import elastic, flip, perspective, resized_crop, rotate, rotate90, shear, shift, zoom
 from ._intensity import (blur, brightness, color_jitter, contrast, cutmix, erasing, mixup, noise,
                          stain_jitter)
@@ -41,8 +48,10 @@ from ._volumes import VOLUME_COUNTERPARTS, volume_flip, volume_intensity, volume
 __all__ = [
     "flip", "rotate", "rotate90", "shear", "zoom", "shift", "resized_crop", "perspective", "elastic",
     "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
-    "mixup", "cutmix", "histology", "radiograph", "volume_flip", "volume_rotate90", "volume_intensity",
+    "hue", "sharpness", "randaugment", "augmix", "mixup", "cutmix", "histology", "radiograph",
+    "volume_flip", "volume_rotate90", "volume_intensity",
     "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter", "RandomStainJitter",
+    "RGBHue", "SeededAugMix",
     "RandomVolumeFlip", "RandomVolumeRotate90", "RandomVolumeIntensity",
     "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX", "augment_offline",
 ]
@@ -55,6 +64,8 @@ _LAZY = {
     "RandomElasticDeformation": "_layers",
     "RGBColorJitter": "_layers",
     "RandomStainJitter": "_stain",
+    "RGBHue": "_appearance_layers",
+    "SeededAugMix": "_appearance_layers",
     "RandomVolumeFlip": "_volume_layers",
     "RandomVolumeRotate90": "_volume_layers",
     "RandomVolumeIntensity": "_volume_layers",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from medcnn._input import mixes_labels
 
 __all__ = ["build_augmenters", "mixes_labels"]
@@ -22,6 +24,11 @@ def build_augmenters(augment, seed, channels=None, spatial_dims=2):
     count) is checked against what each registered augmenter needs. For volumes
     (``spatial_dims=3``) a 2-D name with a volume counterpart (``"flip"`` ->
     ``"volume_flip"``) is replaced by it; others are refused.
+
+    A layer given directly (or a layer of a ``keras.Sequential`` or model given
+    directly) whose ``value_range`` is not (0, 1), the range of medcnn's pixels,
+    gets a ``UserWarning`` saying how to fix it; the layer is used as given, not
+    reconfigured (it is the caller's object, and may be shared).
     """
     from medcnn.registry import augmenters
 
@@ -30,12 +37,14 @@ def build_augmenters(augment, seed, channels=None, spatial_dims=2):
     if isinstance(augment, str) or callable(augment) or _is_pair(augment):
         augment = [augment]
     layers = []
+    warned = set()  # ids of the layers already checked, to warn once per layer
     for i, item in enumerate(augment):
         if isinstance(item, str):
             name, params = item, {}
         elif _is_pair(item):
             name, params = item
         elif callable(item):
+            _warn_value_ranges(item, i, warned)
             layers.append(item)
             continue
         else:
@@ -81,3 +90,56 @@ def _volume_counterpart(component, augmenters):
         f"{', '.join(repr(n) for n in volume_names)} (or 'flip', 'rotate90', 'brightness', 'contrast', which "
         "map to them), or augment=None."
     )
+
+
+#: Keras layer class -> the registered augmenter that builds it with value_range=(0, 1)
+_REGISTERED_NAME = {
+    "RandomBrightness": "brightness", "RandomContrast": "contrast", "RandomColorJitter": "color_jitter",
+    "RandomErasing": "erasing", "RandomGaussianBlur": "blur", "RandomHue": "hue",
+    "RandomSharpness": "sharpness", "RandAugment": "randaugment", "AugMix": "augmix",
+}
+
+
+def _value_range(layer):
+    """The ``value_range`` of a layer (attribute, else config key), or None if it has none."""
+    value_range = getattr(layer, "value_range", None)
+    if value_range is None and callable(getattr(layer, "get_config", None)):
+        try:
+            config = layer.get_config()
+        except (NotImplementedError, TypeError, ValueError):  # a layer without a full config
+            return None
+        value_range = config.get("value_range") if isinstance(config, dict) else None
+    return value_range
+
+
+def _is_unit_range(value_range):
+    try:
+        return tuple(float(v) for v in value_range) == (0.0, 1.0)
+    except (TypeError, ValueError):
+        return False
+
+
+def _warn_value_ranges(item, position, warned):
+    """Warn for ``item``, or the layers of a Sequential/model ``item``, with a value_range not (0, 1)."""
+    if id(item) in warned:
+        return
+    warned.add(id(item))
+    value_range = _value_range(item)
+    if value_range is None:
+        for layer in getattr(item, "layers", None) or ():  # keras.Sequential, functional models
+            _warn_value_ranges(layer, position, warned)
+        return
+    if _is_unit_range(value_range):
+        return
+    cls = type(item).__name__
+    shown = tuple(value_range) if isinstance(value_range, (list, tuple)) else value_range
+    registered = next((_REGISTERED_NAME[base.__name__] for base in type(item).__mro__
+                       if base.__name__ in _REGISTERED_NAME), None)
+    fix = f"pass value_range=(0, 1) when creating it ({cls}(..., value_range=(0, 1)))"
+    if registered:
+        fix += f", or use the registered augmenter {registered!r} instead (value_range (0, 1) by default)"
+    warnings.warn(
+        f"augment item {position}: {cls} {getattr(item, 'name', '')!r} has value_range={shown}, but "
+        "medcnn feeds images scaled to [0, 1], so its changes and clipping assume the wrong range "
+        f"(Keras preprocessing layers default to (0, 255)). To fix it, {fix}. The layer is used as "
+        "given.", UserWarning, stacklevel=3)

@@ -3,7 +3,7 @@
 A factory declares in :func:`augmenter` what each of its parameters may be, as
 constraint objects in the style of :mod:`medcnn._validation` (built on its ``Real``
 and ``Int``): :class:`Number`, :class:`Pair`, :class:`Factor`, :class:`Choice`,
-:class:`OddInt`, :class:`ValueRange`, :class:`Seed`, or :class:`Anything` where the
+:class:`OddInt`, :class:`Integer`, :class:`ValueRange`, :class:`Seed`, or :class:`Anything` where the
 factory or its layer checks the value (e.g. against another parameter)::
 
     @augmenter("rotate", factor=Factor(0.5, signed=True), fill_mode=Choice(FILL_MODES), seed=Seed())

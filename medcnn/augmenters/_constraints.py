@@ -11,7 +11,7 @@ import numpy as np
 
 from medcnn._validation import CustomConstraint, Int, Real
 
-__all__ = ["Constraint", "Number", "Pair", "Factor", "Choice", "OddInt", "ValueRange", "Seed",
+__all__ = ["Constraint", "Number", "Pair", "Factor", "Choice", "OddInt", "Integer", "ValueRange", "Seed",
            "Anything"]
 
 _FINITE = Real(None, None)
@@ -162,6 +162,25 @@ class OddInt(Constraint):
 
     def is_satisfied_by(self, value):
         return _contains(self.values, value)
+
+
+class Integer(Constraint):
+    """An int (not a bool) from ``low`` to ``high``, e.g. a number of operations; converted to int."""
+
+    def __init__(self, low, high):
+        self._int = Int(low, high, closed="both")
+        self._any_int = Int(None, None, closed="neither")
+        self.description = f"an int from {low} to {high}"
+
+    def is_satisfied_by(self, value):
+        return self._int.is_satisfied_by(value)
+
+    def convert(self, value):
+        return int(value)
+
+    def error(self, augmenter, name, value):
+        problem = "is out of range" if self._any_int.is_satisfied_by(value) else "is not an int"
+        return self._message(augmenter, name, value, problem, f"give {self.description}.")
 
 
 class ValueRange(Constraint):
