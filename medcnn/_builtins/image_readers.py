@@ -1,6 +1,6 @@
-"""Built-in image readers: Pillow for PNG, JPEG, BMP and TIFF."""
+"""Built-in image readers: Pillow for PNG, JPEG and BMP; tifffile for TIFF."""
 
-from medcnn.datasets import PILLOW_SUFFIXES, read_with_pillow
+from medcnn.datasets import PILLOW_SUFFIXES, TIFF_MAGIC, TIFF_SUFFIXES, read_tiff, read_with_pillow
 from medcnn.hookspecs import hookimpl
 
 __all__ = ["register_image_readers", "MAGIC"]
@@ -10,13 +10,17 @@ MAGIC = {
     "png": (b"\x89PNG\r\n\x1a\n",),
     "jpg": (b"\xff\xd8\xff",),
     "bmp": (b"BM",),
-    "tif": (b"II*\x00", b"MM\x00*"),
+    "tif": TIFF_MAGIC,
 }
 
 
 @hookimpl
 def register_image_readers(register):
-    """Register :func:`medcnn.datasets.read_with_pillow` for each suffix Pillow reads."""
+    """Register :func:`medcnn.datasets.read_with_pillow` for PNG, JPEG and BMP and
+    :func:`medcnn.datasets.read_tiff` for TIFF."""
     for suffix in PILLOW_SUFFIXES:
-        register(suffix, read_with_pillow, description=f".{suffix} files via Pillow",
-                 magic=MAGIC.get(suffix, ()))
+        if suffix in TIFF_SUFFIXES:
+            register(suffix, read_tiff, description=f".{suffix} files via tifffile (pages as frames)",
+                     magic=MAGIC.get(suffix, ()))
+        else:
+            register(suffix, read_with_pillow, description=f".{suffix} files via Pillow", magic=MAGIC.get(suffix, ()))

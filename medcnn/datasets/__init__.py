@@ -18,9 +18,10 @@ from ._loaders import ON_ERROR  # noqa: F401 - shared with the estimators, not p
 from ._leakage import DuplicatePair, LeakageReport, check_leakage
 from ._loaders import (IDC_PATIENT_PATTERN, ErrorPolicy, guess_loader, load, load_arrays, load_csv,
                        load_directory, load_idc)
-from ._readers import (PILLOW_SUFFIXES, has_colour, max_image_pixels,  # noqa: F401 - for the input
-                       pillow_header)  # pipeline and the built-in plugin, not public API
+from ._readers import (PILLOW_SUFFIXES, TIFF_MAGIC, TIFF_SUFFIXES, has_colour,  # noqa: F401 - for the input
+                       max_image_pixels, pillow_header)  # pipeline and the built-in plugin, not public API
 from ._readers import read_with_pillow
+from ._tiff import read_tiff
 from ._synthetic import make_histology
 from ._synthetic_tasks import (HISTOLOGY_FINDINGS, make_histology_multilabel, make_histology_regression,
                                make_histology_survival)
@@ -29,5 +30,5 @@ __all__ = ["DEFAULT_MAX_DISTANCE", "DuplicatePair", "ErrorPolicy", "HISTOLOGY_FI
            "IDC_PATIENT_PATTERN", "LeakageReport", "check_leakage", "find_duplicates", "frame_reference", "guess_loader",
            "inspect_image", "load", "load_arrays", "load_csv", "load_directory", "load_idc", "make_histology",
            "make_histology_multilabel", "make_histology_regression", "make_histology_survival", "perceptual_hash",
-           "read_image", "read_with_pillow", "reader_for", "split_frame", "split_reference",
+           "read_image", "read_tiff", "read_with_pillow", "reader_for", "split_frame", "split_reference",
            "to_channels"]
