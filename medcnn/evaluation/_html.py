@@ -201,6 +201,19 @@ def _patient_section(report):
     return text
 
 
+def _versions(summary):
+    """The software line of the Method section (empty for a report without versions)."""
+    versions = summary.get("versions") or {}
+    names = {"medcnn": "medcnn", "tensorflow": "TensorFlow", "keras": "Keras", "scikit-learn": "scikit-learn",
+             "numpy": "NumPy", "python": "Python"}
+    listed = ", ".join(f"{label} {html.escape(str(versions[key]))}" for key, label in names.items()
+                       if versions.get(key))
+    if not listed:
+        return ""
+    where = f" on {html.escape(str(versions['platform']))}" if versions.get("platform") else ""
+    return f'<p class="small" id="versions">Made with {listed}{where}.</p>'
+
+
 def render_html(report, images):
     """The report page; ``images`` maps plot kinds to PNG bytes."""
     summary = report.summary()
@@ -249,5 +262,6 @@ def render_html(report, images):
 <p class="small">{html.escape(method)}</p>
 <p class="small">Model: <code>{html.escape(report.estimator)}</code><br>
 Splitter: <code>{html.escape(report.cv)}</code></p>
+{_versions(summary)}
 </body></html>
 """

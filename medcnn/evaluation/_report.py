@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -10,9 +11,25 @@ import numpy as np
 
 from ._metrics import METRICS
 
-__all__ = ["EvaluationReport", "check_report_folder"]
+__all__ = ["EvaluationReport", "check_report_folder", "software_versions"]
 
 PLOTS = ("roc", "pr", "confusion", "calibration", "history")
+
+def software_versions():
+    """``{name: version}`` of medcnn, TensorFlow, Keras, scikit-learn and numpy (None when not installed;
+    from their metadata: TensorFlow is not imported), Python and ``"platform"`` (``platform.platform()``)."""
+    import platform
+    from importlib import metadata
+
+    names = {"medcnn": ("medcnn",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
+             "keras": ("keras",), "scikit-learn": ("scikit-learn",), "numpy": ("numpy",)}
+    found = {}
+    for name, distributions in names.items():
+        for distribution in distributions:
+            with contextlib.suppress(metadata.PackageNotFoundError):
+                found[name] = found.get(name) or metadata.version(distribution)
+    return {**{name: found.get(name) for name in names}, "python": platform.python_version(),
+            "platform": platform.platform()}
 
 
 def _plain(value):
@@ -93,6 +110,8 @@ class EvaluationReport:
         The bootstrap intervals: ``"percentile"``, or ``"bca"`` (bias-corrected and
         accelerated, the acceleration from the jackknife over patients, or over
         samples without groups).
+    versions : dict, default: the running versions
+        Versions of medcnn, TensorFlow, Keras, scikit-learn, numpy, Python and the platform.
 
     Attributes
     ----------
@@ -146,6 +165,7 @@ class EvaluationReport:
     survival: bool = False
     truncation_time: float | None = None
     ci_method: str = "percentile"
+    versions: dict = field(default_factory=software_versions)
 
     @property
     def multiclass(self):
@@ -227,6 +247,7 @@ class EvaluationReport:
             "patient_aggregate": self.aggregate if self.groups is not None else None,
             "metrics": self.metrics, "patient_metrics": self.patient_metrics,
             "fold_metrics": self.fold_metrics,
+            "versions": getattr(self, "versions", None),  # None for reports pickled before versions
         }
         if self.survival:
             summary.update({"n_events": int(self.y_true["event"].sum()),
