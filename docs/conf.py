@@ -19,7 +19,21 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx.ext.viewcode",
+    "sphinx_gallery.gen_gallery",
 ]
+
+# The gallery of examples/plot_*.py: pages with their text and code, not executed (the
+# examples run in tests/test_examples.py), so no figures and no thumbnails are made.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",  # generated at build time, not committed
+    "plot_gallery": False,
+    "download_all_examples": False,
+    "write_computation_times": False,
+    "backreferences_dir": None,
+    "within_subsection_order": "FileNameSortKey",
+    "remove_config_comments": True,
+}
 
 # numpydoc: no per-member autosummary tables (they would need generated stubs).
 numpydoc_show_class_members = False
@@ -29,7 +43,7 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 autosummary_generate = False
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb", "auto_examples/*.py"]
 templates_path = []
 
 html_theme = "alabaster"

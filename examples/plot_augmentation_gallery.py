@@ -1,4 +1,5 @@
-"""A gallery of the built-in augmenters on one histology patch.
+"""A gallery of the built-in augmenters on one histology patch
+===========================================================
 
 Each row shows one augmenter: the first column is the original patch, the other
 columns are augmented copies of it, drawn with :func:`medcnn.augment_offline` exactly

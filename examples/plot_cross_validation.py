@@ -1,4 +1,5 @@
-"""Patient-free 5-fold cross-validation of a CNN on synthetic H&E patches.
+"""Patient-free 5-fold cross-validation of a CNN on synthetic H&E patches
+======================================================================
 
 Runs in well under a minute on a laptop CPU.
 """

@@ -1,4 +1,5 @@
-"""Evaluation report: a CNN against a texture-feature baseline, with patient-level results.
+"""Evaluation report: a CNN against a texture-feature baseline, with patient-level results
+=======================================================================================
 
 This example
 

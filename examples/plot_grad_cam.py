@@ -1,4 +1,5 @@
-"""Grad-CAM: where a CNN looks when it classifies histology patches.
+"""Grad-CAM: where a CNN looks when it classifies histology patches
+================================================================
 
 A small network (``workshop_cnn``) is trained for a few epochs on synthetic H&E
 patches from :func:`medcnn.datasets.make_histology`, whose malignant patches hold

@@ -1,4 +1,5 @@
-"""Class imbalance: weighting, per-epoch sampling, focal loss and operating points.
+"""Class imbalance: weighting, per-epoch sampling, focal loss and operating points
+===============================================================================
 
 Malignant patches are often a small minority. A network trained on such data without
 any correction favours the majority class: at the default threshold of 0.5 it misses

@@ -1,4 +1,5 @@
-"""Choosing a learning rate with ``lr_find``, then averaging networks that differ only by seed.
+"""Choosing a learning rate with ``lr_find``, then averaging networks that differ only by seed
+===========================================================================================
 
 1. :meth:`medcnn.CNNClassifier.lr_find` trains the network for a few dozen mini-batches
    while raising the learning rate geometrically (Smith's range test, as in fastai)

@@ -1,4 +1,5 @@
-"""Patient-level evaluation: grouped cross-validation on image files, patch -> patient scores.
+"""Patient-level evaluation: grouped cross-validation on image files, patch -> patient scores
+==========================================================================================
 
 Several patches come from each patient, so patches of one patient must never be on
 both sides of a split (the model would be scored on the patient it learned), and the

@@ -1,4 +1,5 @@
-"""Several findings per patch: a multi-label classifier and its per-label report.
+"""Several findings per patch: a multi-label classifier and its per-label report
+=============================================================================
 
 This example
 

@@ -1,4 +1,5 @@
-"""Tumour grades: three ordered classes, evaluated with patients kept whole.
+"""Tumour grades: three ordered classes, evaluated with patients kept whole
+========================================================================
 
 This example
 

@@ -1,4 +1,5 @@
-"""A number per patch: the nuclear area fraction, predicted by a CNN regressor.
+"""A number per patch: the nuclear area fraction, predicted by a CNN regressor
+===========================================================================
 
 This example
 

@@ -1,4 +1,5 @@
-"""Survival from images: a Cox model on a CNN, its C-index and Kaplan-Meier curves.
+"""Survival from images: a Cox model on a CNN, its C-index and Kaplan-Meier curves
+===============================================================================
 
 This example (needs the ``survival`` extra: ``pip install "medcnn[survival]"``)
 

@@ -1,4 +1,5 @@
-"""Self-trained CNN features + SelectKBest + random forest, evaluated by patient.
+"""Self-trained CNN features + SelectKBest + random forest, evaluated by patient
+=============================================================================
 
 A small CNN trained on the training patients serves, frozen, as the feature
 extractor of ``Pipeline([TransferFeatureExtractor, SelectKBest, RandomForest])``. A
