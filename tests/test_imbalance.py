@@ -66,6 +66,56 @@ def test_sampling_balances_every_epoch_with_fresh_draws(skewed, tmp_path):
 
 
 @pytest.mark.slow
+def test_imblearn_random_samplers_set_each_epochs_class_counts(skewed, tmp_path):
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from medcnn._input import resolve_sampling
+
+    _, y = skewed  # 30 of class 0, 10 of class 1
+    index = np.arange(len(y))
+    classes = np.array(["benign", "malignant"])  # the strategies speak of the original labels
+    wanted = {"RandomOverSampler(0.5)": (RandomOverSampler(sampling_strategy=0.5), [30, 15]),
+              "ratio 0.8": (0.8, [30, 24]),
+              "RandomUnderSampler(dict)": (RandomUnderSampler(sampling_strategy={"benign": 12}), [12, 10]),
+              "RandomUnderSampler(0.5)": (RandomUnderSampler(sampling_strategy=0.5), [20, 10])}
+    for label, source, cache in source_variants(skewed, tmp_path):
+        for name, (sampler, counts) in wanted.items():
+            plan = resolve_sampling(sampler, classes)
+            ds = source.dataset(index, (index,), batch_size=7, shuffle_seed=3, sampling=plan, labels=y, cache=cache)
+            epochs = [epoch_indices(ds) for _ in range(2)]
+            for epoch in epochs:
+                assert np.bincount(y[epoch]).tolist() == counts, (label, name)
+            if name.startswith("RandomUnder"):  # a fresh subset of the majority each epoch
+                assert set(epochs[0][y[epochs[0]] == 0]) != set(epochs[1][y[epochs[1]] == 0]), (label, name)
+
+
+@pytest.mark.parametrize("sampler, match", [
+    ("SMOTE", r"SMOTE makes or selects samples from feature vectors: use it on deep features.*TransferFeatureExtractor"),
+    ("NearMiss", r"NearMiss makes or selects samples"),
+    ("shrinkage", r"shrinkage makes new, perturbed samples"),
+])
+def test_samplers_that_need_features_are_refused_with_the_feature_pipeline_named(skewed, sampler, match,
+                                                                                  small_classifier):
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+    from imblearn.under_sampling import NearMiss
+
+    X, y = skewed
+    instance = {"SMOTE": SMOTE(), "NearMiss": NearMiss(),
+                "shrinkage": RandomOverSampler(shrinkage=0.5)}[sampler]
+    with pytest.raises(ValueError, match=match):
+        small_classifier(sampling=instance).fit(X, y)
+
+
+def test_a_ratio_with_three_classes_says_what_is_wrong(small_classifier):
+    X, _ = make_histology(30, image_size=12, random_state=1)
+    y = np.repeat([0, 1, 2], 10)
+    with pytest.raises(ValueError, match=r"sampling=RandomOverSampler\(sampling_strategy=0.5\) does not fit the "
+                                         r"training labels.*binary"):
+        small_classifier(sampling=0.5).fit(X, y)
+
+
+@pytest.mark.slow
 def test_sampling_sets_the_epoch_length_in_fit(skewed, small_classifier):
     X, y = skewed
 
@@ -76,10 +126,13 @@ def test_sampling_sets_the_epoch_length_in_fit(skewed, small_classifier):
         def on_train_batch_end(self, batch, logs=None):
             self.steps += 1
 
-    for sampling, images_per_epoch in ((None, 40), ("oversample", 60), ("undersample", 20)):
+    from imblearn.over_sampling import RandomOverSampler
+
+    for sampling, images_per_epoch in ((None, 40), ("oversample", 60), ("undersample", 20),
+                                       (RandomOverSampler(sampling_strategy=0.5), 45), (0.5, 45)):
         counter = CountSteps()
         small_classifier(batch_size=10, sampling=sampling, callbacks=[counter]).fit(X, y)
-        assert counter.steps == images_per_epoch // 10, sampling
+        assert counter.steps == -(-images_per_epoch // 10), sampling
 
 
 @pytest.mark.slow
@@ -106,6 +159,34 @@ def test_bad_imbalance_parameters_get_a_clear_error(skewed, params, match, small
     X, y = skewed
     with pytest.raises(ValueError, match=match):
         small_classifier(**params).fit(X, y)
+
+
+@pytest.mark.slow
+def test_smote_on_deep_features_cross_validates_by_patient():
+    """imblearn's Pipeline under cross_validate with patient groups: SMOTE sees each
+    training fold's features only, and the folds keep patients whole."""
+    from imblearn.ensemble import BalancedRandomForestClassifier
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import Pipeline
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import StratifiedGroupKFold, cross_validate
+
+    from medcnn import TransferFeatureExtractor
+
+    X, y = make_histology(120, image_size=16, weights=(0.85, 0.15), random_state=0)
+    groups = np.arange(120) // 3
+    features = TransferFeatureExtractor(backbone="lenet5", weights=None, random_state=0)
+    pipelines = {"SMOTE, random forest": [("features", features), ("smote", SMOTE(k_neighbors=3, random_state=0)),
+                                          ("forest", RandomForestClassifier(n_estimators=30, random_state=0))],
+                 # the balanced forest undersamples the majority for each tree by itself
+                 "balanced random forest": [("features", features), ("forest", BalancedRandomForestClassifier(
+                     n_estimators=30, random_state=0))]}
+    for name, steps in pipelines.items():
+        scores = cross_validate(Pipeline(steps), X, y, groups=groups, cv=StratifiedGroupKFold(3),
+                                scoring="roc_auc", return_indices=True)
+        for train, test in zip(scores["indices"]["train"], scores["indices"]["test"]):
+            assert not set(groups[train]) & set(groups[test])
+        assert np.all(np.isfinite(scores["test_score"])), name
 
 
 def test_imblearn_sampler_on_deep_features(skewed):
@@ -178,3 +259,24 @@ def test_each_imbalance_option_raises_balanced_accuracy_on_idc():
           + "; ".join(f"{name} {value:.3f}" for name, value in options.items()))
     for name, value in options.items():
         assert value > baseline + 0.05, f"{name}: {value:.3f} vs no handling {baseline:.3f}"
+
+
+@pytest.mark.slow
+def test_focal_loss_alone_beats_no_handling_on_a_skewed_set():
+    """loss="focal" with its default focal_alpha="balanced" corrects the class balance by itself
+    (no class weights, no sampling): held-out balanced accuracy rises above the uncorrected
+    network's, and focal_alpha=None (focusing only) does not do that."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_histology(400, image_size=20, weights=(0.9, 0.1), random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+
+    def score(**params):
+        clf = CNNClassifier(epochs=10, batch_size=16, class_weight=None, augment=None, random_state=0, **params)
+        return balanced_accuracy_score(y_test, clf.fit(X_train, y_train).predict(X_test))
+
+    baseline, focal, focusing_only = score(), score(loss="focal"), score(loss="focal", focal_alpha=None)
+    print(f"balanced accuracy: no handling {baseline:.3f}, focal {focal:.3f}, focal_alpha=None {focusing_only:.3f}")
+    assert focal >= baseline + 0.05
+    assert focal > focusing_only

@@ -135,11 +135,12 @@ def _readers(paths):
     return readers
 
 
-def _sampled(class_streams, groups, sampling, shuffle_seed):
-    """A class-balanced epoch over ``groups`` (indices per class), drawn from the
-    endless per-class streams ``class_streams(group, seed)``."""
+def _sampled(class_streams, indices, labels, sampling, shuffle_seed):
+    """A class-balanced epoch over ``indices`` by their ``labels``, drawn from the endless
+    per-class streams ``class_streams(group, seed)``."""
+    groups, present = class_indices(indices, labels, with_classes=True)
     streams = [class_streams(group, stream_seed(shuffle_seed, k)) for k, group in enumerate(groups)]
-    return balanced_epoch(streams, [len(g) for g in groups], sampling, shuffle_seed)
+    return balanced_epoch(streams, [len(g) for g in groups], sampling, shuffle_seed, encoded=present)
 
 
 class ArrayImages:
@@ -175,7 +176,7 @@ class ArrayImages:
             def stream(group, seed):
                 return slices(group).shuffle(len(group), seed=seed, reshuffle_each_iteration=True).repeat()
 
-            ds = _sampled(stream, class_indices(indices, labels), sampling, shuffle_seed)
+            ds = _sampled(stream, indices, labels, sampling, shuffle_seed)
         else:
             ds = slices(indices)
             if shuffle:
@@ -372,7 +373,7 @@ class PathImages:
                         pass
                 return self._shuffled(group, targets, seed, True, cache).repeat()
 
-            ds = _sampled(stream, class_indices(indices, labels), sampling, shuffle_seed)
+            ds = _sampled(stream, indices, labels, sampling, shuffle_seed)
         else:
             ds = self._shuffled(indices, targets, shuffle_seed, shuffle, cache)
         return _finish(ds, batch_size, augmenters, shuffle_seed)

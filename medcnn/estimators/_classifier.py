@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from .._input import SAMPLING_MODES
-from .._validation import Real, StrOptions
+from .._input import resolve_sampling
+from .._validation import HasMethods, Real, StrOptions
 from ._core import BaseCNN, TaskTargets
 from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together, encode_multilabel,
                       encode_targets, encode_validation_labels, is_multilabel, make_loss, make_multilabel_loss)
@@ -87,22 +88,34 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         the class balance, ``sampling`` or ``loss="focal"`` with ``focal_alpha``,
         ``"balanced"`` steps aside (every image weighs alike) so that the classes are
         not corrected twice; a dict still applies. None weighs every image alike.
-    sampling : None, "oversample" or "undersample", default=None
+    sampling : None, "oversample", "undersample", float or imblearn sampler, default=None
         Class-balanced sampling of the training data, drawn afresh every epoch in the
         input pipeline (arrays and file paths alike): each epoch holds as many images
         of every class as the largest class has (``"oversample"``: minority images
         repeat) or as the smallest has (``"undersample"``: a new random subset of the
-        majority each epoch). Usually used instead of ``class_weight``, not with it.
+        majority each epoch). An imbalanced-learn ``RandomOverSampler`` or
+        ``RandomUnderSampler`` sets the counts by its ``sampling_strategy``
+        (``RandomOverSampler(sampling_strategy=0.5)``: the minority drawn up to half
+        the majority each epoch); a float ``r`` in (0, 1] is the same as
+        ``RandomOverSampler(sampling_strategy=r)``. Samplers that synthesise or select
+        samples by their features (SMOTE, NearMiss...) are refused: use them on deep
+        features in an ``imblearn.pipeline.Pipeline`` after a
+        :class:`TransferFeatureExtractor`. Usually used instead of ``class_weight``,
+        not with it.
     loss : {"cross_entropy", "focal"} or keras loss, default="cross_entropy"
         Training loss on one-hot targets. ``"focal"`` is the focal loss
         (``keras.losses.CategoricalFocalCrossentropy``), which down-weights easy,
         well-classified images by ``(1 - p_t) ** focal_gamma``.
     focal_gamma : float, default=2.0
         Focusing parameter of the focal loss (0 gives cross-entropy).
-    focal_alpha : None, float or sequence of float, default=None
-        Class weights of the focal loss: None (all 1), a float in (0, 1) for two
-        classes (weight of ``classes_[1]``; ``classes_[0]`` gets ``1 - alpha``), or
-        one weight per class.
+    focal_alpha : "balanced", None, float or sequence of float, default="balanced"
+        Class weights of the focal loss: ``"balanced"`` weighs each class inversely to
+        its frequency, as ``class_weight="balanced"`` does (per label for several
+        labels: positives by the share of negatives), unless ``sampling`` or a
+        ``class_weight`` dict already corrects the balance, so that ``loss="focal"``
+        alone handles a skewed training set; None weighs all classes 1; a float in
+        (0, 1) for two classes is the weight of ``classes_[1]`` (``classes_[0]`` gets
+        ``1 - alpha``); or one weight per class. Used with ``loss="focal"`` only.
     augment : str, list or tuple, default=("flip", "rotate90")
         Augmenters applied to training batches only, in order: registered names
         (``"flip"``, ``"rotate90"``, ``"stain_jitter"``, ``"mixup"``... see
@@ -218,7 +231,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                  image_shape=None, resize_mode="resize", epochs="auto", batch_size=64,
                  learning_rate=2e-3, optimizer="adamw", lr_schedule="cosine", validation_fraction=0.0,
                  early_stopping=False, class_weight="balanced", sampling=None, loss="cross_entropy",
-                 focal_gamma=2.0, focal_alpha=None, augment=("flip", "rotate90"), tta=None, tta_augment=None,
+                 focal_gamma=2.0, focal_alpha="balanced", augment=("flip", "rotate90"), tta=None, tta_augment=None,
                  transfer=None, trainable_layers=None, finetune_epochs=None, cache="auto",
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
                  checkpoint_dir=None, distribute=None):
@@ -259,18 +272,20 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     _parameter_constraints = {
         **SHARED_CONSTRAINTS,
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "sampling": [StrOptions({s for s in SAMPLING_MODES if s}), None],
+        "sampling": [StrOptions({s for s in SAMPLING_MODES if s}), Real(0, 1, closed="right"),
+                     HasMethods(["fit_resample"]), None],
         "loss": [StrOptions(set(LOSSES)), callable],
         "focal_gamma": [Real(0, None, closed="left")],
-        "focal_alpha": [numbers.Real, "array-like", None],  # its range and length: make_loss, with the classes
+        "focal_alpha": [StrOptions({"balanced"}), numbers.Real, "array-like", None],  # range, length: make_loss
     }
     _parameter_hints = {
         **SHARED_HINTS,
         "class_weight": "give 'balanced', a dict of weights by class label, or None",
-        "sampling": f"use one of {SAMPLING_MODES}",
+        "sampling": f"use one of {SAMPLING_MODES}, a ratio in (0, 1], or an imbalanced-learn "
+                    "RandomOverSampler or RandomUnderSampler",
         "loss": f"use one of {LOSSES} or a Keras loss",
         "focal_gamma": "give a float >= 0",
-        "focal_alpha": "give None, a float in (0, 1) or one weight per class",
+        "focal_alpha": "give 'balanced', None, a float in (0, 1) or one weight per class",
     }
 
     def _check_params(self):
@@ -281,9 +296,18 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     _model_name = "medcnn_classifier"
 
     # ------------------------------------------------------------------ the task
+    def _focal_alpha_in_use(self):
+        """Whether the focal loss weights the classes itself: ``focal_alpha`` given, or
+        ``"balanced"`` where no sampling and no class_weight dict corrects them already."""
+        if self.loss != "focal" or self.focal_alpha is None:
+            return False
+        if isinstance(self.focal_alpha, str):  # "balanced"
+            return self.sampling is None and not isinstance(self.class_weight, dict)
+        return True
+
     def _encode_targets(self, y, n_samples, sample_weight):
         # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
-        other_correction = self.sampling is not None or (self.loss == "focal" and self.focal_alpha is not None)
+        other_correction = self.sampling is not None or self._focal_alpha_in_use()
         class_weight = None if other_correction and self.class_weight == "balanced" else self.class_weight
         self._label_weights = None  # the task of this fit, for _head and _loss
         self._fit_multilabel = is_multilabel(y)
@@ -295,13 +319,29 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                     "weighted to balance) and sampling=None.")
             labels, targets, weights, self._label_weights = encode_multilabel(
                 y, n_samples, sample_weight, class_weight, type(self).__name__)
+            self._fit_focal_alpha = self._resolved_focal_alpha(targets[:n_samples], multilabel=True)
             return TaskTargets(targets=targets, weights=weights, n_outputs=len(labels),
                                fitted={"classes_": labels, "multilabel_": True})
         classes, y_encoded, one_hot, weights = encode_targets(
             y, n_samples, sample_weight, class_weight, type(self).__name__)
+        self._fit_focal_alpha = self._resolved_focal_alpha(one_hot[:n_samples], multilabel=False)
         return TaskTargets(targets=one_hot, weights=weights, n_outputs=len(classes), stratify=y_encoded,
-                           labels=y_encoded, sampling=self.sampling,
+                           labels=y_encoded, sampling=resolve_sampling(self.sampling, classes, type(self).__name__),
                            fitted={"classes_": classes, "multilabel_": False})
+
+    def _resolved_focal_alpha(self, targets, multilabel):
+        """The focal loss's alpha for this fit: ``"balanced"`` becomes the inverse class
+        frequency ``n / (n_classes * count)`` (per label: the share of negatives), or None
+        where another correction is in use."""
+        if not isinstance(self.focal_alpha, str):
+            return self.focal_alpha
+        if not self._focal_alpha_in_use():
+            return None
+        targets = np.asarray(targets, dtype=np.float64)
+        if multilabel:
+            return np.clip(1.0 - targets.mean(axis=0), 0.01, 0.99)  # rare positives weigh more
+        counts = np.maximum(targets.sum(axis=0), 1.0)
+        return len(targets) / (len(counts) * counts)
 
     def _check_task(self, targets):
         self._loss(targets.n_outputs)  # e.g. focal_alpha must fit the classes
@@ -317,10 +357,10 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         return keras.layers.Dense(n_outputs, activation=activation, dtype="float32", name="classifier")(features)
 
     def _loss(self, n_outputs):
+        alpha = getattr(self, "_fit_focal_alpha", None if isinstance(self.focal_alpha, str) else self.focal_alpha)
         if getattr(self, "_fit_multilabel", False):
-            return make_multilabel_loss(self.loss, n_outputs, self.focal_gamma, self.focal_alpha,
-                                        self._label_weights)
-        return make_loss(self.loss, n_outputs, self.focal_gamma, self.focal_alpha)
+            return make_multilabel_loss(self.loss, n_outputs, self.focal_gamma, alpha, self._label_weights)
+        return make_loss(self.loss, n_outputs, self.focal_gamma, alpha)
 
     def _metrics(self):
         import keras
