@@ -252,3 +252,22 @@ def test_fitting_another_estimator_leaves_a_fitted_one_intact(histology, small_c
     before = first.predict_proba(X[:10])
     small_classifier(architecture="mnist_cnn", random_state=3).fit(X, y)  # clears Keras state
     np.testing.assert_array_equal(first.predict_proba(X[:10]), before)
+
+
+@pytest.mark.slow
+def test_verbose_shows_the_progress_of_predict_and_transform_over_several_batches(histology, capsys):
+    from medcnn import TransferFeatureExtractor
+
+    X, y = histology
+    clf = CNNClassifier(architecture="lenet5", epochs=1, batch_size=16, random_state=0).fit(X[:40], y[:40])
+    capsys.readouterr()
+    clf.predict_proba(X[:40])
+    assert capsys.readouterr().out == ""  # verbose=0: silent
+    clf.set_params(verbose=2).predict_proba(X[:40])  # 3 batches
+    assert "3/3" in capsys.readouterr().out
+    clf.predict_proba(X[:10])  # one batch: nothing to follow
+    assert capsys.readouterr().out == ""
+    extractor = TransferFeatureExtractor("lenet5", weights=None, batch_size=8, verbose=2).fit(X[:40])
+    capsys.readouterr()
+    extractor.transform(X[:40])
+    assert "5/5" in capsys.readouterr().out

@@ -196,3 +196,22 @@ def test_bad_loader_params_exit_2_with_a_message(image_tree, capsys, option, mes
     assert main(["describe", str(image_tree), "--loader", "directory", "--no-inspect", *option]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_the_demo_prints_no_tensorflow_log_and_no_retracing_warning():
+    """Five cross-validation folds (five models predicting, each traced anew) from a fresh process:
+    stderr holds neither TensorFlow's start-up log nor its frequent-retracing warning."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "medcnn", "demo", "--folds", "5", "--epochs", "2",
+                             "--samples", "200", "--image-size", "16"],
+                            capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "fold" in result.stdout and "mean" in result.stdout
+    assert not re.search(r"^[IWE]\d{4} |absl::InitializeLog|oneDNN|cuInit", result.stderr, re.M), result.stderr
+    assert "retracing" not in result.stderr, result.stderr
+    assert result.stderr.strip() == "", result.stderr

@@ -11,11 +11,12 @@ patient-disjoint split or the user's own (``_split``); volumes for 3-D networks
 
 from ._arrays import RESIZE_MODES, SCALE, ImageSpec, array_images, is_path_array, scaled_float
 from ._sampling import SAMPLING_MODES, SamplingPlan, resolve_sampling
+from ._batches import full_batches, predict
 from ._sources import ArrayImages, PathImages, mixes_labels, resize_images
 from ._volumes import VolumeImages, read_volumes, resize_volumes, volume_array
 from ._split import append_validation, check_groups, group_split, warn_if_patients_mix, with_validation
 
 __all__ = ["RESIZE_MODES", "SCALE", "ImageSpec", "array_images", "is_path_array", "scaled_float", "SAMPLING_MODES", "SamplingPlan", "resolve_sampling",
-           "ArrayImages", "PathImages", "resize_images",
+           "ArrayImages", "PathImages", "resize_images", "full_batches", "predict",
            "mixes_labels", "append_validation", "check_groups", "group_split", "warn_if_patients_mix",
            "with_validation", "VolumeImages", "read_volumes", "resize_volumes", "volume_array"]

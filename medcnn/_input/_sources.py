@@ -435,3 +435,4 @@ class PathImages:
             for i in (range(len(self)) if indices is None else indices):
                 self._read(int(i), self.channels)  # raises ImageReadError naming the file
             raise exc from None  # every file reads: the error did not come from the data
+

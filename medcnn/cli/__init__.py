@@ -15,7 +15,6 @@ internal error (with its traceback).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ._config import read_config
@@ -24,11 +23,14 @@ from ._info import describe_command, plugins_command
 from ._model import add_data_options, add_model_options, evaluate_command, train_command
 from ._predict import predict_command
 from ._params import add_param_options
+from ._quiet import start_tensorflow_quietly
 from ._tasks import add_task_options
 
 __all__ = ["main", "build_parser"]
 
 CONFIGURABLE = ("train", "predict", "evaluate")
+#: Commands that run networks (the others read files and plugins only).
+TENSORFLOW_COMMANDS = ("demo", "train", "predict", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +126,8 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+    if args.command in TENSORFLOW_COMMANDS:
+        start_tensorflow_quietly()  # keep TensorFlow's C++ start-up log out of the output
     from medcnn.exceptions import MedCNNError
 
     try:

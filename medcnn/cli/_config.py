@@ -19,7 +19,10 @@ def _parse(path):
     with open(path, "rb") as handle:
         data = handle.read()
     if suffix == ".toml":
-        import tomllib
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10: the tomli backport, a dependency there
+            import tomli as tomllib
 
         try:
             return tomllib.loads(data.decode("utf-8"))

@@ -4,6 +4,7 @@ the columns of the model's task."""
 from __future__ import annotations
 
 import os
+import sys
 
 from ._info import load_task_data
 from ._model import refuse_existing, required
@@ -107,6 +108,7 @@ def predict_command(args) -> int:
 
     refuse_existing(required(args, "out"), args.force, "Output file")
     model = load_model(args.model)
+    model.set_params(verbose=1 if sys.stdout.isatty() else 2)  # progress over many images
     given = reader_params(args)
     if given:  # on top of the reader parameters the model was trained with
         merged = {reader: dict(params) for reader, params in (model.reader_params or {}).items()}

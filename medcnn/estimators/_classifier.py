@@ -155,7 +155,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         Seeds weight initialisation, shuffling, validation split and augmentation.
         An int gives identical predictions across runs on CPU.
     verbose : int, default=0
-        Keras progress output during fit (0 silent, 1 progress bar, 2 one line per epoch).
+        Keras progress output during fit (0 silent, 1 progress bar, 2 one line per epoch) and
+        during predict over more than one batch (2: one line at the end).
     callbacks : list of keras.callbacks.Callback, optional
         Extra callbacks for ``model.fit``.
     log_dir : str or os.PathLike, optional

@@ -37,7 +37,7 @@ from medcnn.datasets import ON_ERROR
 from medcnn.exceptions import SkippedFilesWarning
 
 from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
-from .._input import (append_validation, check_groups, group_split, is_path_array, mixes_labels,
+from .._input import (append_validation, check_groups, group_split, is_path_array, mixes_labels, predict,
                       warn_if_patients_mix, with_validation)
 from .._networks import feature_network, pooled, resolve_architecture, set_trainable
 from .._runtime import (check_batch_shares, ensure_tensorflow_threads, fresh_keras_state, make_strategy, replicas,
@@ -421,14 +421,13 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
 
     def _outputs(self, source, views):
         """Outputs of a prepared source over ``views`` test-time views (``_combine_views``)."""
-        total = self.model_.predict(source.model_input(self.batch_size), batch_size=self.batch_size,
-                                    verbose=0).astype(np.float64)
+        n, size = len(source), self.batch_size
+        total = predict(self.model_, source.model_input(size), n, size, self.verbose).astype(np.float64)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max - 1000 * views)
         for view in range(1, views):
             layers = self._tta_augmenters(int(seed) + 1000 * view)
-            batches = source.dataset(np.arange(len(source)), batch_size=self.batch_size,
-                                     augmenters=layers, shuffle_seed=int(seed) + view)
-            total += self.model_.predict(batches, verbose=0)
+            batches = source.dataset(np.arange(n), batch_size=size, augmenters=layers, shuffle_seed=int(seed) + view)
+            total += predict(self.model_, batches, n, size)
         return self._combine_views(total, views)
 
     def _combine_views(self, total, views):

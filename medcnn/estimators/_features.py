@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..datasets import split_frame
-from .._input import RESIZE_MODES, is_path_array
+from .._input import RESIZE_MODES, is_path_array, predict
 from .._validation import (HasMethods, ImageShape, Int, NestedDicts, PositiveInt, Size, StrOptions,
                            validate_parameters)
 from .._networks import POOLINGS, feature_network, pooled, resolve_architecture, tap
@@ -28,8 +28,8 @@ def _extract(extractor, key, X):
     """Features of X; ``key`` identifies the network (for the memory cache)."""
     source = extractor._fitted_source(X)
     with source.naming_errors():
-        features = extractor.model_.predict(source.model_input(extractor.batch_size),
-                                            batch_size=extractor.batch_size, verbose=0)
+        features = predict(extractor.model_, source.model_input(extractor.batch_size), len(source),
+                           extractor.batch_size, extractor.verbose)
     return np.asarray(features, dtype=np.float32)
 
 
@@ -82,6 +82,9 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
     random_state : int, optional
         Seeds random initialisation (``weights=None``) and a CNNClassifier backbone's
         training.
+    verbose : int, default=0
+        Progress of ``transform`` over more than one batch, in Keras' convention (0
+        silent, 1 a progress bar, 2 one line at the end).
 
     Attributes
     ----------
@@ -113,7 +116,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
 
     def __init__(self, backbone="efficientnet_b0", weights="imagenet", layer=None, pooling="avg",
                  image_size=None, image_shape=None, resize_mode="resize", channel_mode="replicate",
-                 batch_size=32, memory=None, reader_params=None, random_state=None):
+                 batch_size=32, memory=None, reader_params=None, random_state=None, verbose=0):
         self.backbone = backbone
         self.weights = weights
         self.layer = layer
@@ -126,6 +129,7 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         self.memory = memory
         self.reader_params = reader_params
         self.random_state = random_state
+        self.verbose = verbose
 
     _parameter_constraints = {
         "backbone": [str, os.PathLike, HasMethods(["predict"])],
@@ -140,8 +144,10 @@ class TransferFeatureExtractor(ImageInputMixin, ModelStateMixin, TransformerMixi
         "memory": [str, os.PathLike, HasMethods(["cache"]), None],
         "reader_params": [NestedDicts(), None],
         "random_state": ["random_state"],
+        "verbose": [Int(0, 2)],
     }
     _parameter_hints = {
+        "verbose": "give 0, 1 or 2",
         "backbone": "give a registered architecture name, a .keras file, a CNNClassifier or a keras.Model",
         "weights": "give 'imagenet', a weights file or None",
         "layer": "give a layer name or index, 'penultimate' or None",
