@@ -271,3 +271,5 @@ def test_verbose_shows_the_progress_of_predict_and_transform_over_several_batche
     capsys.readouterr()
     extractor.transform(X[:40])
     assert "5/5" in capsys.readouterr().out
+    CNNClassifier(architecture="lenet5", batch_size=16, random_state=0, verbose=2).lr_find(X[:40], y[:40], num_steps=12)
+    assert "12/12" in capsys.readouterr().out  # one bar over the range test's steps

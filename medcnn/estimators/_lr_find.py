@@ -218,7 +218,7 @@ def check_lr_find_params(start_lr, end_lr, num_steps, smooth):
                          "turns smoothing off).")
 
 
-def range_test(model, dataset, start_lr, end_lr, num_steps, smooth):
+def range_test(model, dataset, start_lr, end_lr, num_steps, smooth, verbose=0):
     """Train ``model`` one mini-batch per step at exponentially growing learning rates.
 
     Returns the lists ``(learning_rates, losses, smoothed_losses)`` of the steps run.
@@ -238,6 +238,8 @@ def range_test(model, dataset, start_lr, end_lr, num_steps, smooth):
 
         def on_epoch_end(self, epoch, logs=None):
             loss = float(logs["loss"])
+            if progress is not None:
+                progress.update(epoch + 1, [("loss", loss)])
             self.average = smooth * self.average + (1 - smooth) * loss
             value = self.average / (1 - smooth ** (epoch + 1))
             losses.append(loss)
@@ -246,6 +248,8 @@ def range_test(model, dataset, start_lr, end_lr, num_steps, smooth):
             if not math.isfinite(value) or value > DIVERGENCE * self.best:
                 self.model.stop_training = True
 
+    # one bar over the steps (each step is a one-batch epoch: Keras' own output would print one per step)
+    progress = keras.utils.Progbar(num_steps, verbose=int(verbose), unit_name="step") if verbose else None
     model.fit(dataset.repeat(), steps_per_epoch=1, epochs=num_steps, verbose=0, shuffle=False,
               callbacks=[RangeTest()])
     return rates, losses, smoothed
@@ -318,5 +322,5 @@ class LRFinderMixin:
         check_lr_find_params(start_lr, end_lr, num_steps, smooth)
         with self._prepared(X, y, sample_weight, groups) as run:
             rates, losses, smoothed = range_test(run.model, run.train_ds, float(start_lr), float(end_lr),
-                                                 int(num_steps), float(smooth))
+                                                 int(num_steps), float(smooth), self.verbose)
         return LRFinderResult(rates, losses, smoothed)
