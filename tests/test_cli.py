@@ -115,6 +115,11 @@ def test_train_predict_round_trip_reproduces_the_python_api(image_tree, tmp_path
     np.testing.assert_allclose(got, expected, atol=1e-6)
     assert [r["predicted"] for r in rows] == clf.classes_[expected.argmax(axis=1)].tolist()
 
+    # without --out the CSV goes to standard output, and nothing else does
+    capsys.readouterr()
+    assert main(["predict", str(model), str(image_tree)]) == 0
+    assert list(csv.DictReader(capsys.readouterr().out.splitlines())) == rows
+
     # outputs are not overwritten without --force; errors are messages, not tracebacks
     capsys.readouterr()
     assert main(["predict", str(model), str(image_tree), "--out", str(out)]) == 2

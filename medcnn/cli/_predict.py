@@ -7,7 +7,7 @@ import os
 import sys
 
 from ._info import load_task_data
-from ._model import refuse_existing, required
+from ._model import refuse_existing
 from ._params import reader_params
 from ._tasks import model_task
 
@@ -106,9 +106,11 @@ def predict_command(args) -> int:
 
     from medcnn import load_model
 
-    refuse_existing(required(args, "out"), args.force, "Output file")
+    if args.out is not None:
+        refuse_existing(args.out, args.force, "Output file")
     model = load_model(args.model)
-    model.set_params(verbose=1 if sys.stdout.isatty() else 2)  # progress over many images
+    # progress over many images, unless the predictions themselves go to the terminal
+    model.set_params(verbose=0 if args.out is None else 1 if sys.stdout.isatty() else 2)
     given = reader_params(args)
     if given:  # on top of the reader parameters the model was trained with
         merged = {reader: dict(params) for reader, params in (model.reader_params or {}).items()}
@@ -119,10 +121,12 @@ def predict_command(args) -> int:
     paths, dataset = _prediction_inputs(args, model, task)
     header, rows = _predictions(model, task, paths, args.tta, _column_names(model, task, dataset))
     target_header, targets = _targets(dataset)
+    table = [["path"] + header + target_header]
+    table += [[path] + rows[i] + (targets[i] if targets is not None else []) for i, path in enumerate(paths)]
+    if args.out is None:  # CSV on standard output, ready for a pipe or a redirection
+        csv.writer(sys.stdout, lineterminator="\n").writerows(table)
+        return 0
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path"] + header + target_header)
-        for i, path in enumerate(paths):
-            writer.writerow([path] + rows[i] + (targets[i] if targets is not None else []))
+        csv.writer(handle).writerows(table)
     print(f"Wrote {len(paths)} predictions to {args.out}")
     return 0
