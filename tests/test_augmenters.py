@@ -16,7 +16,7 @@ from medcnn.testing import check_augmenter
 
 IDC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "idc"
 BUILTIN = [c for c in medcnn.registry.augmenters.components() if c.plugin == "medcnn"]
-RGB_ONLY = {"color_jitter", "stain_jitter", "histology", "hue"}
+RGB_ONLY = {"color_jitter", "stain_jitter", "histology", "hue", "randaugment", "augmix"}
 #: policies whose operations (solarization, auto-contrast, equalization, posterization)
 #: move the grey levels of an image by design: no per-image level check for them
 LEVEL_CHANGING = {"randaugment", "augmix"}
@@ -191,7 +191,7 @@ def test_unknown_name_lists_available_names():
         medcnn.registry.augmenters.get("flipp")
 
 
-@pytest.mark.parametrize("name", sorted(RGB_ONLY))
+@pytest.mark.parametrize("name", sorted(RGB_ONLY - LEVEL_CHANGING))
 def test_rgb_only_augmenters_refuse_grayscale_clearly(name):
     layer = medcnn.registry.augmenters.get(name).factory(seed=0)
     gray = np.random.default_rng(0).random((2, 16, 16, 1), dtype=np.float32)
@@ -199,6 +199,15 @@ def test_rgb_only_augmenters_refuse_grayscale_clearly(name):
     with pytest.raises(ValueError, match=rf"{label} needs RGB images \(3 channels\); got 1 channel\. "
                                          rf"Remove '{label}' from augment"):
         layer(gray, training=True)
+
+
+@pytest.mark.parametrize("name", sorted(LEVEL_CHANGING))
+def test_the_keras_policies_are_refused_for_grey_images_before_training(name):
+    from medcnn.augmenters import build_augmenters
+
+    with pytest.raises(ValueError, match=rf"Augmenter '{name}' needs RGB images with 3 channels; these images "
+                                         rf"have 1\. Remove '{name}' from augment"):
+        build_augmenters([name], seed=0, channels=1)
 
 
 def test_stain_jitter_refuses_grayscale_in_a_tf_data_pipeline():

@@ -129,7 +129,8 @@ def test_tiff_big_endian_16bit_becomes_native_uint16(tmp_path):
 def test_tiff_ycbcr_becomes_rgb(tmp_path):
     colour = quadrants([(200, 40, 90), (10, 200, 30), (0, 0, 0), (255, 255, 255)])
     path = save(Image.fromarray(colour).convert("YCbCr"), tmp_path / "ycc.tif")
-    assert mode_of(path) == "YCbCr"
+    if mode_of(path) != "YCbCr":
+        pytest.skip(f"this Pillow ({Image.__version__}) writes YCbCr images as {mode_of(path)} TIFF files")
     image = read_image(path)
     assert image.dtype == np.uint8 and image.shape == colour.shape
     np.testing.assert_allclose(image, colour, atol=3)

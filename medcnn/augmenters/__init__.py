@@ -18,7 +18,7 @@ Intensity and colour
     ``brightness``, ``contrast``, ``color_jitter`` [channels=3], ``stain_jitter``
     [channels=3], ``erasing``, ``blur``, ``noise``, ``hue`` [channels=3], ``sharpness``.
 Policies (Keras 3's)
-    ``randaugment``, ``augmix``: several random operations per batch.
+    ``randaugment``, ``augmix`` [channels=3]: several random operations per batch.
 Label mixing
     ``mixup``, ``cutmix`` [mixes_labels=True]: called with ``{"images": x,
     "labels": one_hot}``.

@@ -54,6 +54,10 @@ class RGBHue(keras.layers.RandomHue):
     #: Channel count the layer needs.
     required_channels = 3
 
+    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        # an explicit signature: the documented parameters, whatever Keras' own __init__ looks like
+        super().__init__(factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+
     def _check_channels(self, shape):
         channels = _channels(shape, self.data_format)
         if channels is not None and channels != self.required_channels:
@@ -111,6 +115,13 @@ class SeededAugMix(keras.layers.AugMix):
     >>> bool(np.array_equal(a, b))
     True
     """
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        # an explicit signature: the documented parameters, whatever Keras' own __init__ looks like
+        super().__init__(value_range=value_range, num_chains=num_chains, chain_depth=chain_depth, factor=factor,
+                         alpha=alpha, all_ops=all_ops, interpolation=interpolation, seed=seed,
+                         data_format=data_format, **kwargs)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:

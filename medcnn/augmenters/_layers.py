@@ -190,6 +190,13 @@ class RGBColorJitter(keras.layers.RandomColorJitter):
     #: Channel count the layer needs.
     required_channels = 3
 
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
+                 saturation_factor=None, hue_factor=None, seed=None, data_format=None, **kwargs):
+        # an explicit signature: the documented parameters, whatever Keras' own __init__ looks like
+        super().__init__(value_range=value_range, brightness_factor=brightness_factor,
+                         contrast_factor=contrast_factor, saturation_factor=saturation_factor,
+                         hue_factor=hue_factor, seed=seed, data_format=data_format, **kwargs)
+
     def _check_channels(self, shape):
         channels = _channels(shape, self.data_format)
         if channels is not None and channels != self.required_channels:
