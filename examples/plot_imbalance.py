@@ -49,7 +49,7 @@ def cnn(**params):
     """The network of every comparison: small and briefly trained, seeded, and without a
     correction of the class balance unless ``params`` asks for one (the library's default
     is ``class_weight="balanced"``)."""
-    return CNNClassifier(architecture="workshop_cnn", epochs=5, batch_size=8, learning_rate=1e-3,
+    return CNNClassifier(architecture="workshop_cnn", epochs=5, batch_size=16, learning_rate=1e-3,
                          optimizer="adam", lr_schedule=None, augment=None, random_state=0,
                          **{"class_weight": None, **params})
 

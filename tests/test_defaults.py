@@ -183,5 +183,6 @@ def test_balanced_class_weight_steps_aside_for_sampling_and_focal_alpha():
 
     assert loss(sampling="oversample") == loss(sampling="oversample", class_weight=None)
     assert loss(loss="focal", focal_alpha=0.8) == loss(loss="focal", focal_alpha=0.8, class_weight=None)
-    assert loss(loss="focal") != loss(loss="focal", class_weight=None)  # no alpha: weights apply
+    assert loss(loss="focal") == loss(loss="focal", class_weight=None)  # focal_alpha="balanced" corrects
+    assert loss(loss="focal", focal_alpha=None) != loss(loss="focal", focal_alpha=None, class_weight=None)
     assert loss(sampling="oversample", class_weight={0: 1, 1: 3}) != loss(sampling="oversample", class_weight=None)
