@@ -66,13 +66,13 @@ demo: $(DEMO_STAMP)
 	$(BIN)/medcnn demo
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n auto --durations=15
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 # The tests not marked slow (a few minutes); `make test-fast PYTHON=python3.10 VENV=.venv/py3.10`
 # runs them on another Python in a venv of its own, as CI does.
 test-fast: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 docs: $(TEST_STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html

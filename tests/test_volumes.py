@@ -24,7 +24,7 @@ def blob_volumes(n, shape=(8, 16, 16), seed=0, centres=False):
     return (X, y, where) if centres else (X, y)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # a worker that runs both tests using it trains it once
 def fitted():
     X, y = blob_volumes(96, seed=0)
     clf = CNNClassifier(architecture="cnn3d_small", epochs=10, batch_size=16, random_state=0).fit(X, y)
@@ -32,7 +32,6 @@ def fitted():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("volumes_fitted")  # one worker trains the shared network once
 def test_a_3d_cnn_finds_the_blob_in_held_out_volumes(fitted):
     X_test, y_test = blob_volumes(48, seed=1)
     assert fitted.input_shape_ == (8, 16, 16, 1)
@@ -41,7 +40,6 @@ def test_a_3d_cnn_finds_the_blob_in_held_out_volumes(fitted):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("volumes_fitted")
 def test_grad_cam_on_a_volume_is_a_volume_whose_peak_lies_near_the_blob(fitted):
     from medcnn.explain import grad_cam, plot_grad_cam
 
