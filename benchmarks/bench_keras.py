@@ -279,6 +279,19 @@ def main(argv=None):
         compare("keras_train_cpu", "images_per_cpu_s", cpu)
         compare("keras_fit_wall", "s", fit_s, digits=2)
 
+        # achieved compute: the network's training FLOPs per image times images/s, against the
+        # matrix-multiply peaks of this machine measured in this run (bfloat16 where the CPU has it)
+        from compute_peak import matmul_peak_gflops, training_flops
+
+        gflop = training_flops(models["medcnn"].model_) / 1e9
+        achieved = {side: statistics.median(wall[side]) * gflop for side in ("medcnn", "keras")}
+        peak32, peak16 = matmul_peak_gflops("float32"), matmul_peak_gflops("bfloat16")
+        print(f"keras_train_compute data={data} n={n} {setting} gflop_per_image={gflop:.4f} "
+              f"fp32_matmul_peak_gflops={peak32:.0f} bf16_matmul_peak_gflops={peak16:.0f} "
+              f"medcnn_share_of_fp32_peak={achieved['medcnn'] / peak32:.3f} "
+              f"medcnn_gflops={achieved['medcnn']:.1f} keras_gflops={achieved['keras']:.1f} "
+              f"ratio_medcnn_over_keras={achieved['medcnn'] / achieved['keras']:.3f}", flush=True)
+
         # prediction: the last fitted model of each side, on the same files
         predict_files = image_files(predict_folder)
         paths = [str(p) for p in predict_files]
