@@ -12,12 +12,13 @@ shape) and saying what to fix; it returns None when everything passes.
 Keras and TensorFlow are imported when a check runs, not when this module is imported.
 """
 
+import contextlib
 import os
 import tempfile
 
 import numpy as np
 
-__all__ = ["check_architecture", "check_augmenter"]
+__all__ = ["check_architecture", "check_augmenter", "registered_plugin"]
 
 
 def _to_numpy(value):
@@ -362,3 +363,50 @@ def check_augmenter(factory, image_shape=(32, 32, 3), **params):
                       "the dict call with training=False changed the images or labels.",
                       "Return the dictionary unchanged when training is False.")
     return None
+
+
+@contextlib.contextmanager
+def registered_plugin(plugin, name):
+    """Have ``plugin`` in medcnn's registries for the duration of a ``with`` block.
+
+    A plugin that is installed (found through its entry point) is used as it is;
+    otherwise it is registered under ``name`` and unregistered at the end, so that
+    a test can use a plugin module of a source checkout, or a plugin object it
+    builds (a reader for a test format, say).
+
+    Parameters
+    ----------
+    plugin : module or object
+        The plugin: an object with ``@medcnn.hookimpl`` functions.
+    name : str
+        The name to register it under when it is not registered yet.
+
+    Yields
+    ------
+    str
+        The plugin's name in the registries (the entry point name when installed).
+
+    Examples
+    --------
+    >>> import types
+    >>> import medcnn
+    >>> from medcnn.registry import image_readers
+    >>> plugin = types.SimpleNamespace(register_image_readers=medcnn.hookimpl(
+    ...     lambda register: register("demo.npy", lambda path: None, description="demo")))
+    >>> with registered_plugin(plugin, "demo-reader") as name:
+    ...     name, "demo.npy" in image_readers
+    ('demo-reader', True)
+    >>> "demo.npy" in image_readers
+    False
+    """
+    from medcnn import plugins
+
+    manager = plugins.get_plugin_manager()
+    if manager.is_registered(plugin):
+        yield manager.get_name(plugin)
+        return
+    registered = plugins.register(plugin, name)
+    try:
+        yield registered
+    finally:
+        plugins.unregister(registered)

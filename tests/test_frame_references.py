@@ -10,6 +10,7 @@ import medcnn
 from medcnn import CNNClassifier
 from medcnn.datasets import frame_reference, read_image, reader_for, split_frame, split_reference
 from medcnn.exceptions import ImageReadError
+from medcnn.testing import registered_plugin
 
 
 def _read_stack(path, frame=0, scale=1, two_channels=False):
@@ -26,10 +27,8 @@ def _read_stack(path, frame=0, scale=1, two_channels=False):
 def stack_reader():
     plugin = types.SimpleNamespace(register_image_readers=medcnn.hookimpl(
         lambda register: register("stk.npy", _read_stack, description="test stacks")))
-    name = medcnn.plugins.register(plugin, "test-stack-reader")
-    yield
-    medcnn.plugins.unregister(name)
-
+    with registered_plugin(plugin, "test-stack-reader"):
+        yield
 
 @pytest.fixture
 def stacks(tmp_path):

@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 import medcnn
 from medcnn import CNNClassifier, CNNRegressor
 from medcnn.augmenters import build_augmenters
+from medcnn.testing import registered_plugin
 
 
 def blob_volumes(n, shape=(8, 16, 16), seed=0, centres=False):
@@ -101,10 +102,8 @@ def _read_volume(path):
 def volume_reader():
     plugin = types.SimpleNamespace(register_image_readers=medcnn.hookimpl(
         lambda register: register("vol.npy", _read_volume, description="test volumes")))
-    name = medcnn.plugins.register(plugin, "test-volume-reader")
-    yield
-    medcnn.plugins.unregister(name)
-
+    with registered_plugin(plugin, "test-volume-reader"):
+        yield
 
 @pytest.mark.slow
 def test_volume_files_are_one_sample_each_and_are_resized_to_one_shape(volume_reader, tmp_path):

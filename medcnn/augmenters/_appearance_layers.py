@@ -8,8 +8,7 @@ import sys
 
 import keras
 
-from ._checks import rgb_error
-from ._layers import _channels
+from ._layers import RGBChannelCheck
 
 __all__ = ["RGBHue", "SeededAugMix"]
 
@@ -21,7 +20,7 @@ def _in_tf_graph():
 
 
 @keras.saving.register_keras_serializable(package="medcnn")
-class RGBHue(keras.layers.RandomHue):
+class RGBHue(RGBChannelCheck, keras.layers.RandomHue):
     """``keras.layers.RandomHue`` that refuses non-RGB images clearly.
 
     A batch whose channel axis is not 3 raises ``ValueError`` ("hue needs RGB images
@@ -51,25 +50,11 @@ class RGBHue(keras.layers.RandomHue):
     ValueError: hue needs RGB images (3 channels); got 1 channel. ...
     """
 
-    #: Channel count the layer needs.
-    required_channels = 3
+    augmenter_name = "hue"
 
     def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         # an explicit signature: the documented parameters, whatever Keras' own __init__ looks like
         super().__init__(factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs)
-
-    def _check_channels(self, shape):
-        channels = _channels(shape, self.data_format)
-        if channels is not None and channels != self.required_channels:
-            raise rgb_error("hue", channels)
-
-    def build(self, input_shape):
-        self._check_channels(input_shape)
-        super().build(input_shape)
-
-    def call(self, data, training=True):
-        self._check_channels((data["images"] if isinstance(data, dict) else data).shape)
-        return super().call(data, training=training)
 
 
 @keras.saving.register_keras_serializable(package="medcnn")

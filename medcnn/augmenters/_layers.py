@@ -156,8 +156,32 @@ def _channels(input_shape, data_format="channels_last"):
     return shape[-3] if data_format == "channels_first" else shape[-1]
 
 
+class RGBChannelCheck:
+    """Mixin for Keras colour layers: a batch whose channel axis is not 3 raises the
+    ``ValueError`` of :func:`rgb_error` naming ``augmenter_name``, in ``build`` and
+    ``call``, instead of a TensorFlow error from the RGB -> HSV conversion."""
+
+    #: Channel count the layer needs.
+    required_channels = 3
+    #: Registered name of the augmenter, for the message.
+    augmenter_name = ""
+
+    def _check_channels(self, shape):
+        channels = _channels(shape, self.data_format)
+        if channels is not None and channels != self.required_channels:
+            raise rgb_error(self.augmenter_name, channels)
+
+    def build(self, input_shape):
+        self._check_channels(input_shape)
+        super().build(input_shape)
+
+    def call(self, data, training=True):
+        self._check_channels((data["images"] if isinstance(data, dict) else data).shape)
+        return super().call(data, training=training)
+
+
 @keras.saving.register_keras_serializable(package="medcnn")
-class RGBColorJitter(keras.layers.RandomColorJitter):
+class RGBColorJitter(RGBChannelCheck, keras.layers.RandomColorJitter):
     """``keras.layers.RandomColorJitter`` that refuses non-RGB images clearly.
 
     A batch whose last axis is not 3 raises ``ValueError`` ("color_jitter needs RGB
@@ -187,8 +211,7 @@ class RGBColorJitter(keras.layers.RandomColorJitter):
     ValueError: color_jitter needs RGB images (3 channels); got 1 channel. ...
     """
 
-    #: Channel count the layer needs.
-    required_channels = 3
+    augmenter_name = "color_jitter"
 
     def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
                  saturation_factor=None, hue_factor=None, seed=None, data_format=None, **kwargs):
@@ -196,19 +219,6 @@ class RGBColorJitter(keras.layers.RandomColorJitter):
         super().__init__(value_range=value_range, brightness_factor=brightness_factor,
                          contrast_factor=contrast_factor, saturation_factor=saturation_factor,
                          hue_factor=hue_factor, seed=seed, data_format=data_format, **kwargs)
-
-    def _check_channels(self, shape):
-        channels = _channels(shape, self.data_format)
-        if channels is not None and channels != self.required_channels:
-            raise rgb_error("color_jitter", channels)
-
-    def build(self, input_shape):
-        self._check_channels(input_shape)
-        super().build(input_shape)
-
-    def call(self, data, training=True):
-        self._check_channels((data["images"] if isinstance(data, dict) else data).shape)
-        return super().call(data, training=training)
 
 
 def _gaussian_kernel(sigma):

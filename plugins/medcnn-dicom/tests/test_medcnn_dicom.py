@@ -19,6 +19,7 @@ except ImportError:  # running from a source checkout without installing the plu
 
 import medcnn  # noqa: E402
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning  # noqa: E402
+from medcnn.testing import registered_plugin  # noqa: E402
 from medcnn_dicom import load_dicom, read_dicom  # noqa: E402
 from dicom_test_files import copy_dataset, pydicom_file  # noqa: E402
 
@@ -46,16 +47,8 @@ def _installed():
 @pytest.fixture
 def registered():
     """The plugin's name in the registry: 'dicom' when installed, else registered by hand."""
-    pm = medcnn.plugins.get_plugin_manager()
-    if pm.is_registered(medcnn_dicom):
-        yield pm.get_name(medcnn_dicom)
-        return
-    name = medcnn.plugins.register(medcnn_dicom, name="dicom-test")
-    try:
+    with registered_plugin(medcnn_dicom, "dicom-test") as name:
         yield name
-    finally:
-        medcnn.plugins.unregister(name)
-
 
 
 def _hu(path):

@@ -9,7 +9,6 @@ import re
 import shutil
 import sys
 import warnings
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,9 @@ except ImportError:  # a source checkout without the plugin installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import medcnn_dicom
 
-import medcnn  # noqa: E402
 from medcnn.datasets import read_image, split_frame  # noqa: E402
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning  # noqa: E402
+from medcnn.testing import registered_plugin  # noqa: E402
 from medcnn_dicom import MissingGroupWarning, load_dicom  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning:pydicom.*")]
@@ -34,17 +33,8 @@ _DATA_FOLDERS = ("test_files", "charset_files", "palettes")
 
 @pytest.fixture
 def registered():
-    pm = medcnn.plugins.get_plugin_manager()
-    if pm.is_registered(medcnn_dicom) or any(
-            ep.name == "dicom" for ep in metadata.entry_points(group="medcnn")):
-        yield
-        return
-    name = medcnn.plugins.register(medcnn_dicom, name="dicom-test")
-    try:
-        yield
-    finally:
-        medcnn.plugins.unregister(name)
-
+    with registered_plugin(medcnn_dicom, "dicom-test") as name:
+        yield name
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):

@@ -24,6 +24,7 @@ except ImportError:  # running from a source checkout without installing the plu
 import medcnn  # noqa: E402
 from medcnn.datasets import frame_reference, read_image, reader_for  # noqa: E402
 from medcnn.exceptions import ImageReadError  # noqa: E402
+from medcnn.testing import registered_plugin  # noqa: E402
 from medcnn_nifti import cache_info, clear_cache, read_nifti, set_cache_size  # noqa: E402
 
 
@@ -45,16 +46,8 @@ def _save(path, data, affine=None, klass=None):
 @pytest.fixture
 def registered():
     """The plugin's name in the registry: 'nifti' when installed, else registered by hand."""
-    pm = medcnn.plugins.get_plugin_manager()
-    if pm.is_registered(medcnn_nifti):
-        yield pm.get_name(medcnn_nifti)
-        return
-    name = medcnn.plugins.register(medcnn_nifti, name="nifti-test")
-    try:
+    with registered_plugin(medcnn_nifti, "nifti-test") as name:
         yield name
-    finally:
-        medcnn.plugins.unregister(name)
-
 
 def test_entry_point_is_declared():
     if not any(ep.name == "nifti" for ep in metadata.entry_points(group="medcnn")):

@@ -21,6 +21,7 @@ except ImportError:  # running from a source checkout without installing the plu
 import medcnn  # noqa: E402
 from medcnn.datasets import load, read_image, split_reference  # noqa: E402
 from medcnn.exceptions import ImageReadError, SkippedFilesWarning  # noqa: E402
+from medcnn.testing import registered_plugin  # noqa: E402
 from medcnn_nifti import load_nifti, read_nifti  # noqa: E402
 
 SHAPE = (10, 12, 9)  # R, A, S: axial slices are 12 x 10, 9 of them
@@ -46,16 +47,8 @@ def _mask(areas, value=1):
 
 @pytest.fixture
 def registered():
-    pm = medcnn.plugins.get_plugin_manager()
-    if pm.is_registered(medcnn_nifti):
-        yield pm.get_name(medcnn_nifti)
-        return
-    name = medcnn.plugins.register(medcnn_nifti, name="nifti-test")
-    try:
+    with registered_plugin(medcnn_nifti, "nifti-test") as name:
         yield name
-    finally:
-        medcnn.plugins.unregister(name)
-
 
 @pytest.fixture
 def brats(tmp_path):
