@@ -1,9 +1,12 @@
-"""What the image estimators share: turning X into an image source, input sizes."""
+"""What the image estimators share: turning X into an image source, input sizes, and what a
+task makes of ``y`` (:class:`TaskTargets`)."""
 
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass, field
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._defaults import default_input_size
@@ -11,7 +14,38 @@ from .._input import (ArrayImages, ImageSpec, PathImages, VolumeImages, array_im
                       volume_array)
 from .._runtime import ensure_tensorflow_threads
 
-__all__ = ["ImageInputMixin"]
+__all__ = ["ImageInputMixin", "TaskTargets"]
+
+
+@dataclass
+class TaskTargets:
+    """What a task makes of ``y``: see the module docstring.
+
+    Parameters
+    ----------
+    targets : ndarray
+        What the network is trained on, one row per sample (e.g. one-hot labels).
+    weights : ndarray or None
+        Per-sample loss weights.
+    n_outputs : int
+        Width of the network's output.
+    stratify : ndarray or None
+        Integer labels to stratify the validation split by (None: no stratification).
+    labels : ndarray or None
+        Integer labels that class-balanced sampling draws by.
+    sampling : str or None
+        The estimator's class-balanced sampling mode, if the task has one.
+    fitted : dict
+        Fitted attributes the task sets on the estimator (e.g. ``classes_``).
+    """
+
+    targets: np.ndarray
+    weights: np.ndarray | None
+    n_outputs: int
+    stratify: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    sampling: str | None = None
+    fitted: dict = field(default_factory=dict)
 
 
 class ImageInputMixin:

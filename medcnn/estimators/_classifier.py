@@ -10,7 +10,8 @@ from sklearn.base import ClassifierMixin
 from .._input import SAMPLING_MODES
 from .._input import resolve_sampling
 from .._validation import HasMethods, Real, StrOptions
-from ._core import BaseCNN, TaskTargets
+from ._base import TaskTargets
+from ._core import BaseCNN
 from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together, encode_multilabel,
                       encode_targets, encode_validation_labels, is_multilabel, make_loss, make_multilabel_loss)
 from ._persistence import loadable

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,7 +42,7 @@ from .._networks import feature_network, pooled, resolve_architecture, set_train
 from .._runtime import (check_batch_shares, ensure_tensorflow_threads, fresh_keras_state, make_strategy, replicas,
                         seeded, single_device, strategy_scope)
 from .._validation import validate_parameters
-from ._base import ImageInputMixin
+from ._base import ImageInputMixin, TaskTargets
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
                            restore_training_state, resume_recorder)
 from ._lr_find import LRFinderMixin
@@ -55,37 +54,6 @@ __all__ = ["BaseCNN", "TaskTargets"]
 #: fitted attributes every CNN estimator records (and saves), besides the task's
 FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_", "n_epochs_",
                "n_steps_")
-
-
-@dataclass
-class TaskTargets:
-    """What a task makes of ``y``: see the module docstring.
-
-    Parameters
-    ----------
-    targets : ndarray
-        What the network is trained on, one row per sample (e.g. one-hot labels).
-    weights : ndarray or None
-        Per-sample loss weights.
-    n_outputs : int
-        Width of the network's output.
-    stratify : ndarray or None
-        Integer labels to stratify the validation split by (None: no stratification).
-    labels : ndarray or None
-        Integer labels that class-balanced sampling draws by.
-    sampling : str or None
-        The estimator's class-balanced sampling mode, if the task has one.
-    fitted : dict
-        Fitted attributes the task sets on the estimator (e.g. ``classes_``).
-    """
-
-    targets: np.ndarray
-    weights: np.ndarray | None
-    n_outputs: int
-    stratify: np.ndarray | None = None
-    labels: np.ndarray | None = None
-    sampling: str | None = None
-    fitted: dict = field(default_factory=dict)
 
 
 class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):

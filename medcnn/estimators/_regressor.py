@@ -11,7 +11,8 @@ from sklearn.base import RegressorMixin
 from .._survival import survival_arrays
 from .._validation import StrOptions
 from ._classifier import CNNClassifier
-from ._core import BaseCNN, TaskTargets
+from ._base import TaskTargets
+from ._core import BaseCNN
 from ._params import SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together
 from ._persistence import loadable
 
