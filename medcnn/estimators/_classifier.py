@@ -12,8 +12,9 @@ from .._input import resolve_sampling
 from .._validation import HasMethods, Real, StrOptions
 from ._base import TaskTargets
 from ._core import BaseCNN
-from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, check_params_together, encode_multilabel,
-                      encode_targets, encode_validation_labels, is_multilabel, make_loss, make_multilabel_loss)
+from ._params import (LOSSES, SHARED_CONSTRAINTS, SHARED_HINTS, balanced_focal_alpha, check_params_together,
+                      encode_multilabel, encode_targets, encode_validation_labels, is_multilabel, make_loss,
+                      make_multilabel_loss)
 from ._persistence import loadable
 
 __all__ = ["CNNClassifier"]
@@ -41,9 +42,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         common one for file paths), raised to the architecture's ``min_size``; for
         networks trained from scratch (every architecture but the pretrained
         backbones) scaled down, aspect ratio kept, to a longest side of 64 pixels
-        when larger: 64 pixels are enough for
-        the small training sets of medical imaging, and every doubling of the side
-        costs four times the training time. ``input_shape_`` records the choice.
+        when larger: 64 pixels are enough for the small training sets of medical
+        imaging, and every doubling of the side costs four times the training time.
+        ``input_shape_`` records the choice.
     image_shape : tuple, optional
         ``(h, w)`` or ``(h, w, c)`` of the rows of a 2-D X of flattened images.
         Without it, each row of a 2-D X is a one-pixel-high strip.
@@ -56,9 +57,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         training set, enough passes for at least 1,000 optimizer steps, but at
         least 15 and at most 30 passes (twice that with ``early_stopping``), so
         that up to about 2,000 images get 30 passes, 3,000 images 22 and 4,460
-        images 15. The
-        rule and its measurements are on the performance page of the documentation;
-        ``n_epochs_`` and ``n_steps_`` record the choice.
+        images 15. The rule and its measurements are on the performance page of the
+        documentation; ``n_epochs_`` and ``n_steps_`` record the choice.
     batch_size : int, default=64
         Number of images per training step; also the batch size used in
         ``predict`` and ``predict_proba``.
@@ -85,10 +85,10 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         ``"balanced"`` weighs each class inversely to its frequency
         (``n_samples / (n_classes * count)``), so that a skewed training set does not
         make the network predict the majority class for everyone at the default
-        threshold; on balanced data every weight is 1. With another correction of
-        the class balance, ``sampling`` or ``loss="focal"`` with ``focal_alpha``,
-        ``"balanced"`` steps aside (every image weighs alike) so that the classes are
-        not corrected twice; a dict still applies. None weighs every image alike.
+        threshold; on balanced data every weight is 1. With another correction of the
+        class balance (``sampling``, or ``loss="focal"`` with ``focal_alpha``) it steps
+        aside so that the classes are not corrected twice; a dict still applies. None
+        weighs every image alike.
     sampling : None, "oversample", "undersample", float or imblearn sampler, default=None
         Class-balanced sampling of the training data, drawn afresh every epoch in the
         input pipeline (arrays and file paths alike): each epoch holds as many images
@@ -171,13 +171,11 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         and as ``best.keras`` at the epoch with the lowest monitored loss
         (``val_loss`` if ``validation_fraction > 0``, else ``loss``), and the state
         needed to resume (``resume.npz``: weights, optimizer variables, epoch, history).
-        A fit that is interrupted (error, ``KeyboardInterrupt``, killed process) can be
-        resumed: a later ``fit`` with the same parameters and data and the same
-        ``checkpoint_dir`` continues after the last completed epoch instead of starting
-        again. The resumed epochs see the batches in another order than an
-        uninterrupted fit would, so the result is close to, not bit-identical with, an
-        uninterrupted fit. A fit that completes deletes ``resume.npz``; a fit with other
-        parameters or data warns and starts afresh. See :doc:`/reliability`.
+        An interrupted fit (error, ``KeyboardInterrupt``, killed process) resumes: a later
+        ``fit`` with the same parameters, data and ``checkpoint_dir`` continues after
+        the last completed epoch (close to, not bit-identical with, an uninterrupted
+        fit). A fit that completes deletes ``resume.npz``; a fit with other parameters
+        or data warns and starts afresh. See :doc:`/reliability`.
     distribute : None, "mirrored" or "multiworker", default=None
         Data-parallel training with ``tf.distribute``. ``"mirrored"``: one replica of
         the network on every GPU of the machine (``MirroredStrategy``), or on every
@@ -187,6 +185,18 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         ``batch_size`` is then the global batch, split evenly across the replicas:
         scale it (and usually ``learning_rate``) with their number. See
         :doc:`/scaling`.
+    precision : {"auto", "float32", "bfloat16", "float16"}, default="auto"
+        Arithmetic of training: ``"bfloat16"``/``"float16"`` train under Keras' mixed
+        policies (16-bit layers, float32 weights, output layer and loss; loss scaling
+        for float16); the fitted network is float32 (float32 predictions, a saved
+        model loads anywhere). ``"auto"``: your global Keras dtype policy if set, else
+        float16 on CUDA GPUs with tensor cores, bfloat16 on CPUs with AVX512_BF16 or
+        AMX, float32 elsewhere. Measured in :doc:`/performance`.
+    jit_compile : "auto" or bool, default="auto"
+        Compile the training and prediction steps with XLA. ``"auto"``: where measured
+        faster, on GPUs (Keras' rule: a GPU and a network XLA supports), not on CPUs,
+        where XLA's convolutions run several times slower (:doc:`/performance`). A
+        network with an operation XLA cannot compile trains without it, after a warning.
 
     Attributes
     ----------
@@ -216,6 +226,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     n_steps_ : int
         Optimizer steps of the training budget, over every phase (the learning-rate
         schedule spans them).
+    dtype_policy_ : str
+        The Keras dtype policy training ran under (``"float32"``, ``"mixed_bfloat16"``...).
 
     Examples
     --------
@@ -236,7 +248,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                  focal_gamma=2.0, focal_alpha="balanced", augment=("flip", "rotate90"), tta=None, tta_augment=None,
                  transfer=None, trainable_layers=None, finetune_epochs=None, cache="auto",
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
-                 checkpoint_dir=None, distribute=None):
+                 checkpoint_dir=None, distribute=None, precision="auto", jit_compile="auto"):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -268,6 +280,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         self.log_dir = log_dir
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
+        self.precision = precision
+        self.jit_compile = jit_compile
 
     _task_arrays = ("classes_",)
     _task_fitted = ("multilabel_",)
@@ -303,9 +317,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         ``"balanced"`` where no sampling and no class_weight dict corrects them already."""
         if self.loss != "focal" or self.focal_alpha is None:
             return False
-        if isinstance(self.focal_alpha, str):  # "balanced"
-            return self.sampling is None and not isinstance(self.class_weight, dict)
-        return True
+        return not isinstance(self.focal_alpha, str) or (  # "balanced"
+            self.sampling is None and not isinstance(self.class_weight, dict))
 
     def _encode_targets(self, y, n_samples, sample_weight):
         # sampling or focal_alpha already rebalance the classes: "balanced" weights would count twice
@@ -337,13 +350,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         where another correction is in use."""
         if not isinstance(self.focal_alpha, str):
             return self.focal_alpha
-        if not self._focal_alpha_in_use():
-            return None
-        targets = np.asarray(targets, dtype=np.float64)
-        if multilabel:
-            return np.clip(1.0 - targets.mean(axis=0), 0.01, 0.99)  # rare positives weigh more
-        counts = np.maximum(targets.sum(axis=0), 1.0)
-        return len(targets) / (len(counts) * counts)
+        return balanced_focal_alpha(targets, multilabel) if self._focal_alpha_in_use() else None
 
     def _check_task(self, targets):
         self._loss(targets.n_outputs)  # e.g. focal_alpha must fit the classes
@@ -367,9 +374,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     def _metrics(self):
         import keras
 
-        if getattr(self, "_fit_multilabel", False):
-            return [keras.metrics.BinaryAccuracy(name="accuracy")]
-        return [keras.metrics.CategoricalAccuracy(name="accuracy")]
+        multilabel = getattr(self, "_fit_multilabel", False)
+        return [(keras.metrics.BinaryAccuracy if multilabel else keras.metrics.CategoricalAccuracy)(name="accuracy")]
 
     # ---------------------------------------------------------------- prediction
     def predict_proba(self, X, tta=None, on_error="raise"):

@@ -39,8 +39,9 @@ from .._defaults import DEFAULT_MAX_SIDE, auto_epochs, describe_budget
 from .._input import (append_validation, check_groups, group_split, is_path_array, mixes_labels, predict,
                       warn_if_patients_mix, with_validation)
 from .._networks import feature_network, pooled, resolve_architecture, set_trainable
-from .._runtime import (check_batch_shares, ensure_tensorflow_threads, fresh_keras_state, make_strategy, replicas,
-                        seeded, single_device, strategy_scope)
+from .._runtime import (check_batch_shares, ensure_tensorflow_threads, float32_network, fresh_keras_state,
+                        is_xla_failure, make_strategy, precision_policy, replicas, resolve_precision, seeded,
+                        single_device, strategy_scope, warn_xla_fallback)
 from .._validation import validate_parameters
 from ._base import ImageInputMixin, TaskTargets
 from ._checkpoints import (checkpoint_callbacks, clear_resume_state, fit_fingerprint, load_resume_state,
@@ -53,7 +54,7 @@ __all__ = ["BaseCNN", "TaskTargets"]
 
 #: fitted attributes every CNN estimator records (and saves), besides the task's
 FITTED_META = ("n_features_in_", "sample_shape_", "input_shape_", "history_", "n_replicas_", "n_epochs_",
-               "n_steps_")
+               "n_steps_", "dtype_policy_")
 
 
 class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
@@ -117,7 +118,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         learning rate follows ``lr_schedule``, else it is constant."""
         schedule = self.lr_schedule if decay_steps else None
         optimizer = make_optimizer(self.optimizer, learning_rate or self.learning_rate, schedule, decay_steps)
-        model.compile(optimizer=optimizer, loss=self._loss(model.output_shape[-1]), metrics=self._metrics())
+        model.compile(optimizer=optimizer, loss=self._loss(model.output_shape[-1]), metrics=self._metrics(),
+                      jit_compile=getattr(self, "_fit_jit_compile", self.jit_compile))
 
     # -------------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None, groups=None, validation_data=None):
@@ -168,27 +170,41 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
             for phase, (learning_rate, epochs) in enumerate(run.phases):
                 if phase:  # second phase of "finetune": unfreeze, continue at a tenth of the rate
                     set_trainable(run.model, None)
+                compiled = (self.learning_rate, None)  # as _prepared compiled it
                 if phase or self.lr_schedule not in (None, "constant"):
                     # trainable flags and a schedule over this phase's steps take effect on compile
-                    self._compile(run.model, learning_rate, run.steps_per_epoch * epochs)
-                start = done
+                    compiled = (learning_rate, run.steps_per_epoch * epochs)
+                    self._compile(run.model, *compiled)
+                start, restored = done, None
                 if resume is not None:
                     if phase < resume.phase:  # finished before the interruption
                         continue
                     done, start = resume.phase_start, resume.epochs_done
                     self._restore(run.model, resume)
-                    resume = None
+                    restored, resume = resume, None
                 recorder = ([] if fingerprint is None else
                             [resume_recorder(self.checkpoint_dir, fingerprint, history, phase, done)])
-                result = run.model.fit(run.train_ds, validation_data=run.valid_ds, initial_epoch=start,
-                                       epochs=done + epochs, verbose=self.verbose, shuffle=False,
-                                       callbacks=self._callbacks(has_validation, log_dir, checkpoints + recorder))
+                fit_args = dict(validation_data=run.valid_ds, initial_epoch=start, epochs=done + epochs,
+                                verbose=self.verbose, shuffle=False,
+                                callbacks=self._callbacks(has_validation, log_dir, checkpoints + recorder))
+                try:
+                    result = run.model.fit(run.train_ds, **fit_args)
+                except Exception as exc:  # XLA fails at the first step, before any weight changed
+                    if not is_xla_failure(run.model, exc):
+                        raise
+                    warn_xla_fallback(run.architecture_name, exc)
+                    self._fit_jit_compile = False
+                    self._compile(run.model, *compiled)
+                    if restored is not None:
+                        self._restore(run.model, restored)
+                    result = run.model.fit(run.train_ds, **fit_args)
                 for key, values in result.history.items():
                     history.setdefault(key, []).extend(float(v) for v in values)
                 done = start + len(result.history.get("loss", []))
         clear_resume_state(self.checkpoint_dir)
 
-        self.model_ = single_device(run.model)  # predicts on one device, like a loaded model
+        # predicts on one device in float32, like a loaded model
+        self.model_ = float32_network(single_device(run.model))
         for name, value in run.fitted.items():  # the task's, e.g. classes_
             setattr(self, name, value)
         self.history_ = history
@@ -198,6 +214,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         self.input_shape_ = tuple(int(s) for s in run.input_shape)
         self.n_epochs_ = int(run.phases[0][1])
         self.n_steps_ = int(run.steps_per_epoch * sum(epochs for _, epochs in run.phases))
+        self.dtype_policy_ = run.dtype_policy
         return self
 
     def _restore(self, model, state):
@@ -224,6 +241,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
         ensure_tensorflow_threads()
         # parameters, names and labels first: no file is read before they are found valid
         self._check_params()
+        self._fit_jit_compile = self.jit_compile  # False after XLA failed to compile the network
         factory, metadata, _ = resolve_architecture(self.architecture)
         n_validation = 0
         if validation_data is not None:  # the validation images follow the training images
@@ -260,7 +278,9 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
                 mean, variance = source.channel_stats(train, seed)
                 standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
             input_shape = source.size + (sample_shape[-1],)
-            model = self._build_model(factory, input_shape, task.n_outputs, standardize)
+            policy = resolve_precision(self.precision)
+            with precision_policy(policy):  # layers compute in it; the task's head stays float32
+                model = self._build_model(factory, input_shape, task.n_outputs, standardize)
             targets = (task.targets, task.weights)
             augmenters = build_augmenters(self.augment, seed, channels=sample_shape[-1],
                                           spatial_dims=len(sample_shape) - 1)
@@ -287,7 +307,8 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
             yield SimpleNamespace(model=model, train_ds=train_ds, valid_ds=valid_ds, phases=phases,
                                   steps_per_epoch=steps_per_epoch, n_replicas=replicas(strategy),
                                   fitted=task.fitted, sample_shape=sample_shape,
-                                  input_shape=input_shape, description=description)
+                                  input_shape=input_shape, description=description, dtype_policy=policy,
+                                  architecture_name=getattr(factory, "__name__", str(self.architecture)))
 
     def _split(self, task, n_samples, seed, groups=None, n_validation=0):
         """Indices of the training and the validation part (None): ``validation_data`` (after

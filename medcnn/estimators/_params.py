@@ -17,7 +17,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 from .._input import RESIZE_MODES
 from .._networks import TRANSFER_MODES
-from .._runtime import DISTRIBUTE_MODES
+from .._runtime import DISTRIBUTE_MODES, PRECISIONS
 from .._validation import (PATH, ImageShape, Int, KerasOptimizer, NestedDicts, Options, PositiveInt, Real, Size,
                            StrOptions, check_label_values)
 
@@ -258,6 +258,16 @@ def new_run_dir(log_dir):
 LOSSES = ("cross_entropy", "focal")
 
 
+def balanced_focal_alpha(targets, multilabel):
+    """``focal_alpha="balanced"``: the inverse class frequency ``n / (n_classes * count)`` of
+    one-hot ``targets``; for a 0/1 label matrix, each label's share of negatives."""
+    targets = np.asarray(targets, dtype=np.float64)
+    if multilabel:
+        return np.clip(1.0 - targets.mean(axis=0), 0.01, 0.99)  # rare positives weigh more
+    counts = np.maximum(targets.sum(axis=0), 1.0)
+    return len(targets) / (len(counts) * counts)
+
+
 def make_loss(loss, n_classes, gamma=2.0, alpha=None):
     """The Keras loss for one-hot targets.
 
@@ -327,6 +337,8 @@ SHARED_CONSTRAINTS = {
     "log_dir": [PATH, None],
     "checkpoint_dir": [PATH, None],
     "distribute": [StrOptions({d for d in DISTRIBUTE_MODES if d}), None],
+    "precision": [StrOptions(set(PRECISIONS))],
+    "jit_compile": [StrOptions({"auto"}), "boolean"],
 }
 #: What to give instead, per shared parameter, for the error messages.
 SHARED_HINTS = {
@@ -352,5 +364,7 @@ SHARED_HINTS = {
     "log_dir": "give a folder path (str or os.PathLike) or None",
     "checkpoint_dir": "give a folder path (str or os.PathLike) or None",
     "distribute": f"use one of {DISTRIBUTE_MODES}",
+    "precision": f"use one of {PRECISIONS}",
+    "jit_compile": "give 'auto', True or False",
 }
 

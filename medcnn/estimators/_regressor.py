@@ -79,7 +79,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
                  early_stopping=False, loss="squared_error", augment=("flip", "rotate90"), tta=None,
                  tta_augment=None, transfer=None, trainable_layers=None, finetune_epochs=None, cache="auto",
                  reader_params=None, random_state=None, verbose=0, callbacks=None, log_dir=None,
-                 checkpoint_dir=None, distribute=None):
+                 checkpoint_dir=None, distribute=None, precision="auto", jit_compile="auto"):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -107,6 +107,8 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         self.log_dir = log_dir
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
+        self.precision = precision
+        self.jit_compile = jit_compile
 
     _task_arrays = ("target_mean_", "target_scale_")
     _model_name = "medcnn_regressor"
@@ -261,7 +263,7 @@ class CNNSurvival(BaseCNN):
                  early_stopping=False, augment=("flip", "rotate90"), tta=None, tta_augment=None, transfer=None,
                  trainable_layers=None, finetune_epochs=None, cache="auto", reader_params=None,
                  random_state=None, verbose=0, callbacks=None, log_dir=None, checkpoint_dir=None,
-                 distribute=None):
+                 distribute=None, precision="auto", jit_compile="auto"):
         self.architecture = architecture
         self.architecture_params = architecture_params
         self.image_size = image_size
@@ -288,6 +290,8 @@ class CNNSurvival(BaseCNN):
         self.log_dir = log_dir
         self.checkpoint_dir = checkpoint_dir
         self.distribute = distribute
+        self.precision = precision
+        self.jit_compile = jit_compile
 
     _model_name = "medcnn_survival"
     _parameter_constraints = {name: rule for name, rule in SHARED_CONSTRAINTS.items() if name != "loss"}
