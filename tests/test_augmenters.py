@@ -79,12 +79,13 @@ def test_registered_names_and_metadata():
 def test_presets_are_seeded_sequentials_identity_at_inference(name):
     preset = medcnn.registry.augmenters.get(name).factory(seed=5)
     assert isinstance(preset, keras.Sequential)
-    assert [layer.seed for layer in preset.layers] == [5, 6, 7, 8]
+    # histology: flips and quarter turns are one layer (seed 5); the later layers keep 7, 8
+    assert [layer.seed for layer in preset.layers] == ([5, 7, 8] if name == "histology" else [5, 6, 7, 8])
     x = np.random.default_rng(1).random((4, 24, 24, 3), dtype=np.float32)
     assert np.array_equal(np_(preset(x, training=False)), x)
     assert not np.allclose(np_(preset(x, training=True)), x)
     if name == "radiograph":  # laterality matters: never flipped
-        assert not any(isinstance(layer, keras.layers.RandomFlip) for layer in preset.layers)
+        assert not any(isinstance(layer, (keras.layers.RandomFlip, aug.RandomFlips)) for layer in preset.layers)
         assert abs(preset.layers[0].factor[1] * 360 - 5) < 1e-9
 
 
@@ -383,3 +384,54 @@ def test_elastic_deforms_every_image_smoothly():
     assert shift.max() <= 0.05 * 40 / 39 + 1e-5  # a ramp of slope 1/39 per pixel moves <= 2 px
     # smooth: neighbouring pixels move alike, so the warped ramp stays monotone in most rows
     assert (np.diff(y[0, :, :, 0], axis=1) >= -1e-6).mean() > 0.95
+
+
+# ---------------------------------------------------------------- flips and quarter turns
+
+def _orientations(layer, n=4000, shape=(4, 4)):
+    """How often each distinct output of ``layer`` occurs on ``n`` copies of one asymmetric image."""
+    x = np.arange(np.prod(shape), dtype="float32").reshape(1, *shape, 1).repeat(n, axis=0)
+    outputs = np_(layer(x, training=True)).reshape(n, -1)
+    keys, counts = np.unique(outputs, axis=0, return_counts=True)
+    return len(keys), counts / n
+
+
+def test_flip_on_both_axes_flips_each_axis_independently():
+    # Keras' RandomFlip("horizontal_and_vertical") gives the identity and the half turn only
+    assert _orientations(keras.layers.RandomFlip("horizontal_and_vertical", seed=0))[0] == 2
+    count, shares = _orientations(aug.flip(seed=0))
+    assert count == 4 and np.all(np.abs(shares - 1 / 4) < 0.04)
+    assert isinstance(aug.flip("vertical", seed=0), keras.layers.RandomFlip)
+
+
+@pytest.mark.parametrize("augment, seed", [(("flip", "rotate90"), 3), (("rotate90", "flip"), 4), ("histology", 3)])
+def test_flips_and_quarter_turns_draw_all_eight_symmetries_in_one_layer(augment, seed):
+    layers = aug.build_augmenters(augment, seed=3, channels=3)
+    flips = layers[0].layers[0] if isinstance(layers[0], keras.Sequential) else layers[0]
+    # seeded as the flips were (item i of augment gets seed + i)
+    assert isinstance(flips, aug.RandomFlips) and flips.transpose and flips.seed == seed
+    assert len(layers) == 1
+    count, shares = _orientations(flips)
+    assert count == 8 and np.all(np.abs(shares - 1 / 8) < 0.03)  # equally likely
+
+
+def test_layers_given_as_objects_and_other_neighbours_are_not_fused():
+    turns = aug.RandomRotate90(seed=0)
+    layers = aug.build_augmenters(["flip", turns], seed=0)
+    assert len(layers) == 2 and layers[1] is turns and not layers[0].transpose
+    layers = aug.build_augmenters(["flip", "brightness", "rotate90"], seed=0)
+    assert [type(layer).__name__ for layer in layers] == ["RandomFlips", "RandomBrightness", "RandomRotate90"]
+    layers = aug.build_augmenters([("flip", {"mode": "horizontal"}), "rotate90"], seed=0)
+    assert [type(layer).__name__ for layer in layers] == ["RandomFlip", "RandomRotate90"]
+
+
+def test_flips_keep_the_shape_of_non_square_images_and_are_seeded():
+    layer = aug.RandomFlips(transpose=True, seed=1)
+    count, _ = _orientations(layer, shape=(3, 5))
+    assert count == 4  # no transpose: the four flips
+    x = np.random.default_rng(0).random((8, 6, 6, 3), dtype=np.float32)
+    again = aug.RandomFlips(transpose=True, seed=1)
+    np.testing.assert_array_equal(np_(aug.RandomFlips(transpose=True, seed=1)(x)), np_(again(x)))
+    np.testing.assert_array_equal(np_(layer(x, training=False)), x)
+    clone = aug.RandomFlips.from_config(layer.get_config())
+    assert clone.transpose and clone.seed == 1

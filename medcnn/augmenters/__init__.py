@@ -26,7 +26,7 @@ Presets (``keras.Sequential``)
     ``histology`` [channels=3]: flips, quarter turns, stain jitter, light blur.
     ``radiograph``: small rotation, shift, zoom and contrast; no flips.
 
-The layers ``RandomRotate90``, ``RandomResizedCrop``, ``RandomElasticDeformation``,
+The layers ``RandomFlips``, ``RandomRotate90``, ``RandomResizedCrop``, ``RandomElasticDeformation``,
 ``RGBColorJitter``, ``RandomStainJitter``, ``RGBHue``, ``SeededAugMix`` and the stain
 tools ``macenko_stain_matrix`` and ``RUIFROK_STAIN_MATRIX`` are importable from here too
 (loaded on first use, with Keras).
@@ -50,8 +50,8 @@ __all__ = [
     "brightness", "contrast", "color_jitter", "stain_jitter", "erasing", "blur", "noise",
     "hue", "sharpness", "randaugment", "augmix", "mixup", "cutmix", "histology", "radiograph",
     "volume_flip", "volume_rotate90", "volume_intensity",
-    "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter", "RandomStainJitter",
-    "RGBHue", "SeededAugMix",
+    "RandomFlips", "RandomRotate90", "RandomResizedCrop", "RandomElasticDeformation", "RGBColorJitter",
+    "RandomStainJitter", "RGBHue", "SeededAugMix",
     "RandomVolumeFlip", "RandomVolumeRotate90", "RandomVolumeIntensity",
     "macenko_stain_matrix", "RUIFROK_STAIN_MATRIX", "augment_offline",
 ]
@@ -59,6 +59,7 @@ __all__ = [
 # Names that need Keras (or live next to Keras code): imported on first access so
 # that registering the plugin does not import TensorFlow.
 _LAZY = {
+    "RandomFlips": "_layers",
     "RandomRotate90": "_layers",
     "RandomResizedCrop": "_layers",
     "RandomElasticDeformation": "_layers",

@@ -21,23 +21,33 @@ def flip(mode="horizontal_and_vertical", seed=None):
     Parameters
     ----------
     mode : {"horizontal_and_vertical", "horizontal", "vertical"}
-        Axes to flip along.
+        Axes to flip along; with ``"horizontal_and_vertical"`` each axis flips with
+        probability 1/2, independently (Keras' ``RandomFlip`` in that mode flips both
+        axes together, which is only a half turn).
     seed : int, optional
         Seed of the layer's random generator.
 
     Returns
     -------
-    keras.layers.RandomFlip
-        The augmentation layer; flips only when called with ``training=True``.
+    keras.layers.Layer
+        A medcnn ``RandomFlips`` layer for both axes, Keras' ``RandomFlip`` for one;
+        flips only when called with ``training=True``. Followed by ``rotate90`` in an
+        ``augment`` list, the two become one ``RandomFlips(transpose=True)`` layer, which
+        draws the same eight symmetries of a square at half the cost.
 
     Examples
     --------
-    >>> layer = flip(seed=0)
-    >>> type(layer).__name__
+    >>> type(flip(seed=0)).__name__
+    'RandomFlips'
+    >>> type(flip("horizontal", seed=0)).__name__
     'RandomFlip'
     """
     import keras
 
+    if mode == "horizontal_and_vertical":
+        from ._layers import RandomFlips
+
+        return RandomFlips(seed=seed)
     return keras.layers.RandomFlip(mode=mode, seed=seed)
 
 

@@ -14,7 +14,65 @@ from keras import ops
 
 from ._checks import check_choice, check_number, check_pair, check_seed, rgb_error
 
-__all__ = ["RandomRotate90", "RandomResizedCrop", "RGBColorJitter"]
+__all__ = ["RandomFlips", "RandomRotate90", "RandomResizedCrop", "RGBColorJitter"]
+
+
+def _where(condition, changed, images):
+    """Per image of a batch: ``changed`` where ``condition`` holds, else ``images``."""
+    return ops.where(ops.reshape(condition, (-1, 1, 1, 1)), changed, images)
+
+
+@keras.saving.register_keras_serializable(package="medcnn")
+class RandomFlips(keras.layers.Layer):
+    """Flip each image of a batch up-down and left-right, each with probability 1/2 and
+    independently; with ``transpose=True`` also transpose it (square images), so that
+    every one of the eight symmetries of a square (the flips and quarter turns) is
+    equally likely.
+
+    Keras' ``RandomFlip("horizontal_and_vertical")`` draws one flag per image for both
+    axes, which gives only the identity and the half turn; this layer gives all four
+    flips, and with ``transpose=True`` does in one layer, with three selects per batch,
+    what ``flip`` followed by ``rotate90`` does. Non-square images are not transposed
+    (their batch keeps its shape). Identity when ``training`` is False.
+
+    Parameters
+    ----------
+    transpose : bool, default=False
+        Also transpose square images with probability 1/2.
+    seed : int, optional
+        Seed of the layer's random generator.
+    **kwargs
+        Base layer keyword arguments (``name``, ``dtype``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = RandomFlips(transpose=True, seed=0)
+    >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1).repeat(400, axis=0)
+    >>> len({np.asarray(image).tobytes() for image in layer(x)})  # the 8 symmetries
+    8
+    """
+
+    def __init__(self, transpose=False, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.transpose = bool(transpose)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=True):
+        if not training:
+            return images
+        bits = keras.random.randint((ops.shape(images)[0], 3), 0, 2, seed=self.seed_generator) == 1
+        if self.transpose and images.shape[1] is not None and images.shape[1] == images.shape[2]:
+            images = _where(bits[:, 2], ops.transpose(images, (0, 2, 1, 3)), images)
+        images = _where(bits[:, 0], ops.flip(images, axis=1), images)
+        return _where(bits[:, 1], ops.flip(images, axis=2), images)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "transpose": self.transpose, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="medcnn")
@@ -56,13 +114,10 @@ class RandomRotate90(keras.layers.Layer):
         # k counter-clockwise quarter turns: transpose when k is odd, then flip the rows
         # (k = 1, 2) and the columns (k = 2, 3); selecting per image costs three selects,
         # not four rotated copies of the batch
-        def where(condition, turned, image):
-            return ops.where(ops.reshape(condition, (-1, 1, 1, 1)), turned, image)
-
         if square:
-            images = where(k % 2 == 1, ops.transpose(images, (0, 2, 1, 3)), images)
-        images = where((k == 1) | (k == 2), ops.flip(images, axis=1), images)
-        return where(k >= 2, ops.flip(images, axis=2), images)
+            images = _where(k % 2 == 1, ops.transpose(images, (0, 2, 1, 3)), images)
+        images = _where((k == 1) | (k == 2), ops.flip(images, axis=1), images)
+        return _where(k >= 2, ops.flip(images, axis=2), images)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -25,7 +25,8 @@ def histology(stain_sigma=0.05, stain_bias=0.05, blur_sigma=0.5, blur_probabilit
     quarter turns are used; stain jitter mimics staining and scanner differences;
     a light blur mimics focus changes. RGB images only.
 
-    Layers: ``flip`` (both axes), ``rotate90``, ``stain_jitter(sigma=stain_sigma,
+    Layers: ``RandomFlips(transpose=True)`` (the eight flips and quarter turns in one
+    layer: ``flip`` and ``rotate90`` fused), ``stain_jitter(sigma=stain_sigma,
     bias=stain_bias)``, ``blur(sigma=(0.1, blur_sigma), probability=blur_probability)``.
 
     Parameters
@@ -51,17 +52,16 @@ def histology(stain_sigma=0.05, stain_bias=0.05, blur_sigma=0.5, blur_probabilit
     Examples
     --------
     >>> [type(layer).__name__ for layer in histology(seed=0).layers]
-    ['RandomFlip', 'RandomRotate90', 'RandomStainJitter', 'RandomGaussianBlur']
+    ['RandomFlips', 'RandomStainJitter', 'RandomGaussianBlur']
     """
     import keras
 
-    from ._geometric import flip, rotate90
     from ._intensity import blur, stain_jitter
+    from ._layers import RandomFlips
 
-    seeds = _seeds(seed, 4)
+    seeds = _seeds(seed, 4)  # seeds[1] was the quarter turns', now drawn by RandomFlips
     return keras.Sequential([
-        flip("horizontal_and_vertical", seed=seeds[0]),
-        rotate90(seed=seeds[1]),
+        RandomFlips(transpose=True, seed=seeds[0]),
         stain_jitter(sigma=stain_sigma, bias=stain_bias, value_range=value_range, seed=seeds[2]),
         blur(sigma=(0.1, blur_sigma), probability=blur_probability, value_range=value_range,
              seed=seeds[3]),
