@@ -44,6 +44,16 @@ def test_auto_keeps_the_users_own_global_policy():
     assert keras.config.dtype_policy().name == "float32"
 
 
+@pytest.mark.parametrize("bf16_cpu, gpu, expected", [(True, False, "mixed_bfloat16"), (False, False, "float32"),
+                                                     (True, True, "float32"), (False, True, "float32")])
+def test_auto_is_bfloat16_on_bfloat16_cpus_without_a_gpu_only(monkeypatch, bf16_cpu, gpu, expected):
+    from medcnn._runtime import _precision
+
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: bf16_cpu)
+    monkeypatch.setattr(_precision, "_has_gpu", lambda: gpu)
+    assert resolve_precision("auto") == expected
+
+
 def test_bfloat16_cpu_flags_are_read_from_cpuinfo(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.platform", "linux")
     with_bf16 = tmp_path / "with"

@@ -7,9 +7,11 @@ in 16 bits while their weights stay float32; the output layer and the loss stay
 float32 (each task's head is a float32 layer), and under ``"mixed_float16"`` Keras
 wraps the optimizer in a ``LossScaleOptimizer`` so that small gradients do not vanish.
 ``"auto"`` uses the user's own global policy when it is not float32
-(``keras.config.set_dtype_policy``), else mixed float16 on a CUDA GPU with tensor
-cores (compute capability >= 7.0), mixed bfloat16 on a machine without a GPU whose CPU
-has bfloat16 instructions (AVX512_BF16 or AMX), and float32 elsewhere.
+(``keras.config.set_dtype_policy``), else mixed bfloat16 on a machine without a GPU
+whose CPU has bfloat16 instructions (AVX512_BF16 or AMX), where it was measured faster
+with the same ROC AUC (``benchmarks/bench_precision.py``), and float32 elsewhere,
+GPUs included: mixed float16 on GPUs has not been measured with medcnn's networks and
+losses yet, so it is there to choose (``precision="float16"``), not the default.
 
 After the fit, the network is copied into float32 layers with the trained weights
 (:func:`float32_network`): predictions are computed and returned in float32, and a
@@ -46,17 +48,10 @@ def cpu_has_bfloat16(cpuinfo="/proc/cpuinfo") -> bool:
     return False
 
 
-def _gpus():
-    """``(tensor-core GPUs, any GPU)``: whether a CUDA GPU of compute capability >= 7.0 is
-    visible, and whether any GPU is."""
+def _has_gpu() -> bool:
     import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
-    for gpu in gpus:
-        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
-        if capability and tuple(capability) >= (7, 0):
-            return True, True
-    return False, bool(gpus)
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 def resolve_precision(precision) -> str:
@@ -69,8 +64,8 @@ def resolve_precision(precision) -> str:
     Returns
     -------
     str
-        ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"`` (for ``"auto"``, also the
-        user's own global policy).
+        ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"`` (for ``"auto"``: the
+        user's own global policy, mixed bfloat16 or float32).
 
     Examples
     --------
@@ -86,10 +81,7 @@ def resolve_precision(precision) -> str:
     own = keras.config.dtype_policy().name
     if own != "float32":  # set by the user for their whole program
         return own
-    tensor_cores, any_gpu = _gpus()
-    if tensor_cores:
-        return "mixed_float16"
-    if not any_gpu and cpu_has_bfloat16():
+    if cpu_has_bfloat16() and not _has_gpu():
         return "mixed_bfloat16"
     return "float32"
 
