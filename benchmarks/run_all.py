@@ -50,8 +50,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_OUTPUT = REPO / "docs" / "_generated" / "benchmark_results.inc"
 #: Benchmarks in the order they run; other ``bench_*.py`` files in this folder follow, sorted.
-ORDER = ("bench_import", "bench_predict_memory", "bench_transfer", "bench_augment", "bench_keras",
-         "bench_gridsearch", "bench_defaults", "bench_memory", "bench_imbalance")
+ORDER = ("bench_import", "bench_predict_memory", "bench_transfer", "bench_augment", "bench_input_path",
+         "bench_keras", "bench_precision", "bench_gridsearch", "bench_defaults", "bench_memory", "bench_imbalance")
 PASSED_FLAGS = ("--quick", "--synthetic")
 COLUMNS = ("benchmark", "measure", "medcnn", "reference", "ratio", "target", "ok")
 RESULT_LINE = re.compile(r"^[a-z][a-z0-9_]*\s+\S+=")
