@@ -52,6 +52,7 @@ def test_auto_is_bfloat16_on_bfloat16_cpus_without_a_gpu_only(monkeypatch, bf16_
     monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: bf16_cpu)
     monkeypatch.setattr(_precision, "_has_gpu", lambda: gpu)
     assert resolve_precision("auto") == expected
+    assert resolve_precision("auto", spatial_dims=3) == "float32"  # volumes: not measured
 
 
 def test_bfloat16_cpu_flags_are_read_from_cpuinfo(tmp_path, monkeypatch):

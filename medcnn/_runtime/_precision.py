@@ -7,8 +7,8 @@ in 16 bits while their weights stay float32; the output layer and the loss stay
 float32 (each task's head is a float32 layer), and under ``"mixed_float16"`` Keras
 wraps the optimizer in a ``LossScaleOptimizer`` so that small gradients do not vanish.
 ``"auto"`` uses the user's own global policy when it is not float32
-(``keras.config.set_dtype_policy``), else mixed bfloat16 on a machine without a GPU
-whose CPU has bfloat16 instructions (AVX512_BF16 or AMX), where it was measured faster
+(``keras.config.set_dtype_policy``), else, for 2-D networks, mixed bfloat16 on a machine
+without a GPU whose CPU has bfloat16 instructions (AVX512_BF16 or AMX), where it was measured faster
 with the same ROC AUC (``benchmarks/bench_precision.py``), and float32 elsewhere,
 GPUs included: mixed float16 on GPUs has not been measured with medcnn's networks and
 losses yet, so it is there to choose (``precision="float16"``), not the default.
@@ -21,8 +21,11 @@ saved model loads and predicts the same on machines without 16-bit arithmetic.
 from __future__ import annotations
 
 import contextlib
+import random
 import sys
 import warnings
+
+import numpy as np
 
 __all__ = ["PRECISIONS", "resolve_precision", "precision_policy", "float32_network", "cpu_has_bfloat16"]
 
@@ -54,12 +57,15 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
-def resolve_precision(precision) -> str:
+def resolve_precision(precision, spatial_dims=2) -> str:
     """The Keras dtype policy name a fit with ``precision=precision`` builds its network under.
 
     Parameters
     ----------
     precision : {"auto", "float32", "bfloat16", "float16"}
+    spatial_dims : int, default=2
+        3 for volume networks, which ``"auto"`` trains in float32: mixed bfloat16 was
+        measured for 2-D networks only (and a small 3-D network trained to NaN with it).
 
     Returns
     -------
@@ -81,7 +87,7 @@ def resolve_precision(precision) -> str:
     own = keras.config.dtype_policy().name
     if own != "float32":  # set by the user for their whole program
         return own
-    if cpu_has_bfloat16() and not _has_gpu():
+    if spatial_dims == 2 and cpu_has_bfloat16() and not _has_gpu():
         return "mixed_bfloat16"
     return "float32"
 
@@ -118,8 +124,9 @@ def float32_network(model):
 
     if all(layer.dtype_policy.name == "float32" for layer in _all_layers(model)):
         return model
+    python_state, numpy_state = random.getstate(), np.random.get_state()
     try:
-        with precision_policy("float32"):
+        with precision_policy("float32"):  # new layers draw their seeds from Python's generator
             copy = keras.models.clone_model(model, clone_function=_float32_layer, recursive=True)
     except (ValueError, TypeError, NotImplementedError) as exc:
         warnings.warn(
@@ -128,6 +135,9 @@ def float32_network(model):
             "in 16 bits. Train with precision='float32' for a float32 network.",
             UserWarning, stacklevel=3)
         return model
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
     copy.set_weights(model.get_weights())
     if model.compiled:
         config = dict(model.get_compile_config())
@@ -135,7 +145,22 @@ def float32_network(model):
         if isinstance(optimizer, dict) and optimizer.get("class_name") == "LossScaleOptimizer":
             config["optimizer"] = optimizer["config"]["inner_optimizer"]  # float32 needs no loss scaling
         copy.compile_from_config(config)
+        _copy_optimizer_state(getattr(model.optimizer, "inner_optimizer", model.optimizer), copy)
     return copy
+
+
+def _copy_optimizer_state(trained, copy):
+    """Give ``copy``'s optimizer the variables (step count, moments) of the ``trained`` one,
+    so that the copy continues training where the fit stopped."""
+    if not trained.built:
+        return
+    copy.optimizer.build(copy.trainable_variables)
+    pairs = list(zip(copy.optimizer.variables, trained.variables))
+    if len(copy.optimizer.variables) != len(trained.variables) or any(
+            tuple(new.shape) != tuple(old.shape) for new, old in pairs):
+        return  # another optimizer layout: the copy starts with a fresh optimizer
+    for new, old in pairs:
+        new.assign(old)
 
 
 def _all_layers(model):

@@ -190,8 +190,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         policies (16-bit layers, float32 weights, output layer and loss; loss scaling
         for float16); the fitted network is float32 (float32 predictions, a saved
         model loads anywhere). ``"auto"``: your global Keras dtype policy if set, else
-        bfloat16 on CPUs with AVX512_BF16 or AMX (without a GPU), float32 elsewhere
-        (GPUs too: float16 there is yours to choose). Measured in :doc:`/performance`.
+        bfloat16 for 2-D networks on CPUs with AVX512_BF16 or AMX (no GPU), float32
+        elsewhere (GPUs, volumes). Measured in :doc:`/performance`.
     jit_compile : "auto" or bool, default="auto"
         Compile the training and prediction steps with XLA. ``"auto"``: where measured
         faster, on GPUs (Keras' rule: a GPU and a network XLA supports), not on CPUs,

@@ -278,7 +278,7 @@ class BaseCNN(ImageInputMixin, ModelStateMixin, LRFinderMixin, BaseEstimator):
                 mean, variance = source.channel_stats(train, seed)
                 standardize = (mean.tolist(), np.maximum(variance, 1e-12).tolist())
             input_shape = source.size + (sample_shape[-1],)
-            policy = resolve_precision(self.precision)
+            policy = resolve_precision(self.precision, spatial_dims=len(sample_shape) - 1)
             with precision_policy(policy):  # layers compute in it; the task's head stays float32
                 model = self._build_model(factory, input_shape, task.n_outputs, standardize)
             targets = (task.targets, task.weights)
